@@ -1,0 +1,136 @@
+// The normalized, immutable config snapshot every part is built from. Units are resolved
+// (milliseconds, bytes, requests per second) and defaults applied, so no consumer parses
+// strings or guesses defaults again.
+
+export type BalanceName = 'round_robin' | 'least_conn' | 'ip_hash' | 'hash' | 'least_time' | 'random';
+
+export interface TlsCert { readonly cert: string; readonly key: string }
+
+export interface ListenConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: readonly TlsCert[];
+  readonly http2: boolean;
+}
+
+export interface HealthConfig {
+  readonly type: 'http' | 'tcp';
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly fails: number;
+  readonly passes: number;
+  readonly statusMin: number;
+  readonly statusMax: number;
+  readonly body?: string;
+}
+
+export interface ServerConfig {
+  readonly address: string;
+  readonly weight: number;
+  readonly maxFails: number;
+  readonly failTimeoutMs: number;
+  readonly backup: boolean;
+  readonly down: boolean;
+  readonly maxConns: number;
+  readonly slowStartMs: number;
+}
+
+export interface PoolConfig {
+  readonly name: string;
+  readonly balance: BalanceName;
+  readonly hashKey: string;
+  readonly leastTime: 'first_byte' | 'last_byte';
+  readonly keepalive: number;
+  readonly retries: number;
+  readonly retryTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly readTimeoutMs: number;
+  readonly queue?: { readonly size: number; readonly timeoutMs: number };
+  readonly health?: HealthConfig;
+  readonly hostHeader?: string;
+}
+
+export interface UpstreamConfig extends PoolConfig {
+  readonly servers: readonly ServerConfig[];
+}
+
+export interface LogFilesConfig { readonly dir: string; readonly maxSize: number; readonly keep: number }
+
+export interface AppConfig extends PoolConfig {
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly instances: number;
+  /** 'auto' or the first port; instance i then listens on port + i. */
+  readonly port: 'auto' | number;
+  readonly liveness?: HealthConfig;
+  readonly waitReady: boolean;
+  readonly startTimeoutMs: number;
+  readonly restart: 'always' | 'on-failure' | 'never';
+  readonly minUptimeMs: number;
+  readonly maxRestarts: number;
+  readonly restartWindowMs: number;
+  readonly stopSignal: NodeJS.Signals;
+  readonly stopTimeoutMs: number;
+  readonly maxMemory: number;
+  readonly logs: LogFilesConfig;
+}
+
+export interface LimitReqConfig {
+  readonly rate: number;
+  readonly burst: number;
+  readonly nodelay: boolean;
+  readonly delay: number;
+  readonly key: string;
+  readonly status: number;
+}
+
+export interface RouteConfig {
+  readonly index: number;
+  /** Stable label for metrics and logs: "host/path" or the path. */
+  readonly name: string;
+  readonly hosts: readonly string[];
+  readonly path: string;
+  readonly action:
+    | { readonly kind: 'proxy'; readonly pool: string; readonly stripPrefix: boolean }
+    | { readonly kind: 'static'; readonly root: string }
+    | { readonly kind: 'redirect'; readonly to: string; readonly status: number };
+  readonly access?: readonly string[];
+  readonly limitReq?: LimitReqConfig;
+  readonly limitConn?: { readonly perIp: number; readonly total: number; readonly status: number };
+  readonly limitRate: number;
+  readonly limitRateAfter: number;
+  readonly maxBody: number;
+  readonly auth?: { readonly htpasswd: string; readonly realm: string };
+}
+
+export interface TimeoutsConfig {
+  readonly clientHeaderMs: number;
+  readonly clientBodyMs: number;
+  readonly keepaliveMs: number;
+  readonly upstreamConnectMs: number;
+  readonly upstreamReadMs: number;
+  readonly shutdownMs: number;
+}
+
+export interface Snapshot {
+  readonly file: string;
+  /** sha256 of the file's text, shown in metrics and status. */
+  readonly hash: string;
+  readonly baseDir: string;
+  readonly stateDir: string;
+  readonly listen: readonly ListenConfig[];
+  readonly control: { readonly host: string; readonly port: number; readonly token: string };
+  readonly accessLog: string;
+  readonly accessLogFormat: 'combined' | 'json';
+  readonly logLevel: string;
+  readonly trustedProxies: readonly string[];
+  readonly timeouts: TimeoutsConfig;
+  readonly maxHeaderSize: number;
+  readonly maxGuardKeys: number;
+  readonly alerts?: { readonly webhooks: readonly string[]; readonly errorRate?: { readonly threshold: number; readonly forMs: number } };
+  readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
+  readonly apps: ReadonlyMap<string, AppConfig>;
+  readonly routes: readonly RouteConfig[];
+}

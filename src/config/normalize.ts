@@ -1,0 +1,186 @@
+// Raw (validated) config -> Snapshot: units resolved, defaults applied, paths made absolute.
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parse as parseArgv } from 'shell-quote';
+import type { RawApp, RawConfig, RawHealth, RawRoute, RawServer, RawUpstream } from './schema.js';
+import type {
+  AppConfig, HealthConfig, ListenConfig, PoolConfig, RouteConfig, ServerConfig, Snapshot, TimeoutsConfig, UpstreamConfig,
+} from './model.js';
+import { parseDuration, parseRate, parseSize } from './units.js';
+import { parseAddress } from '../net/address.js';
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:8080',
+  control: '127.0.0.1:9901',
+  keepalive: 64,
+  retries: 1,
+  weight: 1,
+  maxFails: 1,
+  failTimeout: '10s',
+  maxHeaderSize: 16 * 1024,
+  maxGuardKeys: 100_000,
+} as const;
+
+const ms = (value: string | number | undefined, fallback: string | number) => parseDuration(value ?? fallback);
+
+export function normalize(raw: RawConfig, file: string, hash: string, baseDir: string): Snapshot {
+  const t = raw.timeouts ?? {};
+  const timeouts: TimeoutsConfig = {
+    clientHeaderMs: ms(t.client_header, '10s'),
+    clientBodyMs: ms(t.client_body, '60s'),
+    keepaliveMs: ms(t.keepalive, '75s'),
+    upstreamConnectMs: ms(t.upstream_connect, '5s'),
+    upstreamReadMs: ms(t.upstream_read, '60s'),
+    shutdownMs: ms(t.shutdown, '30s'),
+  };
+  const stateDir = resolve(baseDir, raw.state_dir ?? '.wharf');
+  const logDefaults = {
+    dir: resolve(baseDir, raw.logs?.dir ?? 'logs'),
+    maxSize: parseSize(raw.logs?.max_size ?? '10MB'),
+    keep: raw.logs?.keep ?? 5,
+  };
+  const control = parseAddress(raw.control?.address ?? DEFAULTS.control, '127.0.0.1')!;
+  const access = raw.access_log ?? 'stdout';
+  return {
+    file,
+    hash,
+    baseDir,
+    stateDir,
+    listen: (raw.listen ?? [DEFAULTS.listen]).map((entry) => listenOf(entry, baseDir)),
+    control: { ...control, token: raw.control?.token ?? '' },
+    accessLog: access === 'stdout' || access === 'off' || access === 'stderr' ? access : resolve(baseDir, access),
+    accessLogFormat: raw.access_log_format ?? 'combined',
+    logLevel: raw.log_level ?? 'info',
+    trustedProxies: raw.trusted_proxies ?? [],
+    timeouts,
+    maxHeaderSize: parseSize(raw.limits?.max_header_size ?? DEFAULTS.maxHeaderSize),
+    maxGuardKeys: raw.limits?.max_keys ?? DEFAULTS.maxGuardKeys,
+    alerts: raw.alerts && {
+      webhooks: raw.alerts.webhooks,
+      errorRate: raw.alerts.error_rate && { threshold: raw.alerts.error_rate.threshold, forMs: ms(raw.alerts.error_rate.for, '1m') },
+    },
+    upstreams: new Map(Object.entries(raw.upstreams ?? {}).map(([name, u]) => [name, upstreamOf(name, u, timeouts)])),
+    apps: new Map(Object.entries(raw.apps ?? {}).map(([name, a]) => [name, appOf(name, a, timeouts, baseDir, logDefaults)])),
+    routes: (raw.routes ?? []).map((route, index) => routeOf(route, index, baseDir)),
+  };
+}
+
+function listenOf(entry: NonNullable<RawConfig['listen']>[number], baseDir: string): ListenConfig {
+  const spec = typeof entry === 'string' ? { address: entry } : entry;
+  const { host, port } = parseAddress(spec.address)!;
+  const tls = 'tls' in spec && spec.tls ? (Array.isArray(spec.tls) ? spec.tls : [spec.tls]) : undefined;
+  return {
+    host,
+    port,
+    tls: tls?.map((p) => ({ cert: resolve(baseDir, p.cert), key: resolve(baseDir, p.key) })),
+    http2: ('http2' in spec ? spec.http2 : undefined) ?? true,
+  };
+}
+
+export function healthOf(raw: RawHealth | undefined, defaults: { intervalMs: number; fails: number }): HealthConfig | undefined {
+  if (!raw) return undefined;
+  const [min, max] = (raw.status ?? '200-399').split('-').map(Number);
+  return {
+    type: raw.type ?? 'http',
+    path: raw.path ?? '/',
+    intervalMs: ms(raw.interval, defaults.intervalMs / 1000),
+    timeoutMs: ms(raw.timeout, '1s'),
+    fails: raw.fails ?? defaults.fails,
+    passes: raw.passes ?? 1,
+    statusMin: min!,
+    statusMax: max ?? min!,
+    body: raw.body,
+  };
+}
+
+function poolOf(name: string, raw: RawUpstream | RawApp, timeouts: TimeoutsConfig): PoolConfig {
+  return {
+    name,
+    balance: (raw.balance ?? 'round_robin') as PoolConfig['balance'],
+    hashKey: raw.hash_key ?? 'ip',
+    leastTime: raw.least_time ?? 'first_byte',
+    keepalive: raw.keepalive ?? DEFAULTS.keepalive,
+    retries: raw.retries ?? DEFAULTS.retries,
+    retryTimeoutMs: ms(raw.retry_timeout, 0),
+    connectTimeoutMs: raw.connect_timeout === undefined ? timeouts.upstreamConnectMs : ms(raw.connect_timeout, 0),
+    readTimeoutMs: raw.read_timeout === undefined ? timeouts.upstreamReadMs : ms(raw.read_timeout, 0),
+    queue: raw.queue && { size: raw.queue.size, timeoutMs: ms(raw.queue.timeout, '60s') },
+    health: healthOf(raw.health, { intervalMs: 5000, fails: 1 }),
+    hostHeader: raw.host_header,
+  };
+}
+
+export function serverOf(raw: RawServer): ServerConfig {
+  const s = typeof raw === 'string' ? { address: raw } : raw;
+  return {
+    address: s.address,
+    weight: 'weight' in s && s.weight !== undefined ? s.weight : DEFAULTS.weight,
+    maxFails: ('max_fails' in s ? s.max_fails : undefined) ?? DEFAULTS.maxFails,
+    failTimeoutMs: ms('fail_timeout' in s ? s.fail_timeout : undefined, DEFAULTS.failTimeout),
+    backup: ('backup' in s ? s.backup : undefined) ?? false,
+    down: ('down' in s ? s.down : undefined) ?? false,
+    maxConns: ('max_conns' in s ? s.max_conns : undefined) ?? 0,
+    slowStartMs: ms('slow_start' in s ? s.slow_start : undefined, 0),
+  };
+}
+
+function upstreamOf(name: string, raw: RawUpstream, timeouts: TimeoutsConfig): UpstreamConfig {
+  return { ...poolOf(name, raw, timeouts), servers: raw.servers.map(serverOf) };
+}
+
+function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: string, logs: AppConfig['logs']): AppConfig {
+  const argv = Array.isArray(raw.command) ? raw.command : parseArgv(raw.command).map((t) => (typeof t === 'string' ? t : String((t as { op?: string; pattern?: string }).pattern ?? (t as { op?: string }).op ?? '')));
+  return {
+    ...poolOf(name, raw, timeouts),
+    health: healthOf(raw.health, { intervalMs: 1000, fails: 1 }),
+    argv,
+    cwd: resolve(baseDir, raw.cwd ?? '.'),
+    env: Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])),
+    instances: raw.instances === 'max' ? availableParallelism() : raw.instances ?? 1,
+    port: raw.port ?? 'auto',
+    liveness: healthOf(raw.liveness, { intervalMs: 5000, fails: 3 }),
+    waitReady: raw.wait_ready ?? false,
+    startTimeoutMs: ms(raw.start_timeout, '30s'),
+    restart: raw.restart ?? 'always',
+    minUptimeMs: ms(raw.min_uptime, '1s'),
+    maxRestarts: raw.max_restarts ?? 15,
+    restartWindowMs: ms(raw.restart_window, '60s'),
+    stopSignal: (raw.stop_signal ?? 'SIGTERM') as NodeJS.Signals,
+    stopTimeoutMs: ms(raw.stop_timeout, '10s'),
+    maxMemory: raw.max_memory === undefined ? 0 : parseSize(raw.max_memory),
+    logs: {
+      dir: raw.logs?.dir ? resolve(baseDir, raw.logs.dir) : logs.dir,
+      maxSize: raw.logs?.max_size === undefined ? logs.maxSize : parseSize(raw.logs.max_size),
+      keep: raw.logs?.keep ?? logs.keep,
+    },
+  };
+}
+
+function routeOf(raw: RawRoute, index: number, baseDir: string): RouteConfig {
+  const hosts = raw.host === undefined ? [] : (Array.isArray(raw.host) ? raw.host : [raw.host]).map((h) => h.toLowerCase());
+  const path = raw.path ?? '/';
+  const action: RouteConfig['action'] =
+    raw.proxy !== undefined
+      ? { kind: 'proxy', pool: raw.proxy, stripPrefix: raw.strip_prefix ?? false }
+      : raw.static !== undefined
+        ? { kind: 'static', root: resolve(baseDir, raw.static) }
+        : { kind: 'redirect', to: raw.redirect!.to, status: raw.redirect!.status ?? 301 };
+  const lr = raw.limit_req;
+  const lc = raw.limit_conn;
+  return {
+    index,
+    name: hosts.length ? `${hosts[0]}${path}` : path,
+    hosts,
+    path,
+    action,
+    access: raw.access,
+    limitReq: lr && {
+      rate: parseRate(lr.rate), burst: lr.burst ?? 0, nodelay: lr.nodelay ?? false, delay: lr.delay ?? 0, key: lr.key ?? 'ip', status: lr.status ?? 429,
+    },
+    limitConn: lc && { perIp: lc.per_ip ?? 0, total: lc.total ?? 0, status: lc.status ?? 503 },
+    limitRate: raw.limit_rate === undefined ? 0 : parseSize(raw.limit_rate),
+    limitRateAfter: raw.limit_rate_after === undefined ? 0 : parseSize(raw.limit_rate_after),
+    maxBody: raw.max_body === undefined ? 0 : parseSize(raw.max_body),
+    auth: raw.auth && { htpasswd: resolve(baseDir, raw.auth.htpasswd), realm: raw.auth.realm ?? 'Restricted' },
+  };
+}

@@ -1,0 +1,198 @@
+// The one config schema: validated by Ajv at load time and emitted as JSON Schema for editors
+// (`schema/wharf.schema.json`). Types of the raw (unnormalized) config derive from it.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DURATION_PATTERN, RATE_PATTERN, SIZE_PATTERN } from './units.js';
+
+const Strict = { additionalProperties: false } as const;
+const DURATION_TEXT = 'a duration: 500ms, 10s, 1m (a plain number is seconds)';
+const Duration = Type.Union([Type.String({ pattern: DURATION_PATTERN, description: DURATION_TEXT }), Type.Number({ minimum: 0 })], {
+  description: DURATION_TEXT,
+});
+const SIZE_TEXT = 'a size: 512k, 256MB (a plain number is bytes)';
+const Size = Type.Union([Type.String({ pattern: SIZE_PATTERN, description: SIZE_TEXT }), Type.Integer({ minimum: 0 })], {
+  description: SIZE_TEXT,
+});
+const Rate = Type.String({ pattern: RATE_PATTERN, description: 'a rate: 10r/s, 600r/m' });
+const Address = Type.String({ minLength: 1, description: 'host:port, [v6]:port or :port' });
+const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+
+const CertPair = Type.Object({ cert: Type.String(), key: Type.String() }, Strict);
+export const ListenSchema = Type.Union([
+  Address,
+  Type.Object(
+    {
+      address: Address,
+      tls: Opt(Type.Union([CertPair, Type.Array(CertPair, { minItems: 1 })])),
+      http2: Opt(Type.Boolean({ description: 'offer HTTP/2 by ALPN on TLS listeners (default true)' })),
+    },
+    Strict,
+  ),
+]);
+
+export const HealthSchema = Type.Object(
+  {
+    type: Opt(Type.Union([Type.Literal('http'), Type.Literal('tcp')])),
+    path: Opt(Type.String({ pattern: '^/' })),
+    interval: Opt(Duration),
+    timeout: Opt(Duration),
+    fails: Opt(Type.Integer({ minimum: 1 })),
+    passes: Opt(Type.Integer({ minimum: 1 })),
+    status: Opt(Type.String({ pattern: '^\\d{3}(-\\d{3})?$', description: 'expected status or range, e.g. 200-399' })),
+    body: Opt(Type.String({ description: 'regular expression the body must match' })),
+  },
+  Strict,
+);
+
+export const ServerSchema = Type.Union([
+  Address,
+  Type.Object(
+    {
+      address: Address,
+      weight: Opt(Type.Integer({ minimum: 0 })),
+      max_fails: Opt(Type.Integer({ minimum: 0 })),
+      fail_timeout: Opt(Duration),
+      backup: Opt(Type.Boolean()),
+      down: Opt(Type.Boolean()),
+      max_conns: Opt(Type.Integer({ minimum: 0 })),
+      slow_start: Opt(Duration),
+    },
+    Strict,
+  ),
+]);
+
+const Balance = Type.Union(
+  ['round_robin', 'least_conn', 'ip_hash', 'hash', 'least_time', 'random'].map((name) => Type.Literal(name)),
+);
+
+/** Keys every pool has, whether its peers are listed (upstreams) or supervised (apps). */
+const PoolKeys = {
+  balance: Opt(Balance),
+  hash_key: Opt(Type.String({ pattern: '^(ip|path|uri|(header|cookie|arg):.+)$', description: 'for balance: hash' })),
+  least_time: Opt(Type.Union([Type.Literal('first_byte'), Type.Literal('last_byte')])),
+  keepalive: Opt(Type.Integer({ minimum: 0 })),
+  retries: Opt(Type.Integer({ minimum: 0 })),
+  retry_timeout: Opt(Duration),
+  connect_timeout: Opt(Duration),
+  read_timeout: Opt(Duration),
+  queue: Opt(Type.Object({ size: Type.Integer({ minimum: 0 }), timeout: Opt(Duration) }, Strict)),
+  health: Opt(HealthSchema),
+  host_header: Opt(Type.String({ description: 'Host sent upstream; default: the client\'s Host' })),
+};
+
+export const UpstreamSchema = Type.Object({ ...PoolKeys, servers: Type.Array(ServerSchema, { minItems: 1 }) }, Strict);
+
+const LogFiles = Type.Object({ dir: Opt(Type.String()), max_size: Opt(Size), keep: Opt(Type.Integer({ minimum: 0 })) }, Strict);
+
+export const AppSchema = Type.Object(
+  {
+    ...PoolKeys,
+    command: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })]),
+    cwd: Opt(Type.String()),
+    env: Opt(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+    instances: Opt(Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('max')])),
+    port: Opt(Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 65535 })])),
+    liveness: Opt(HealthSchema),
+    wait_ready: Opt(Type.Boolean()),
+    start_timeout: Opt(Duration),
+    restart: Opt(Type.Union([Type.Literal('always'), Type.Literal('on-failure'), Type.Literal('never')])),
+    min_uptime: Opt(Duration),
+    max_restarts: Opt(Type.Integer({ minimum: 0 })),
+    restart_window: Opt(Duration),
+    stop_signal: Opt(Type.String({ pattern: '^SIG[A-Z0-9]+$' })),
+    stop_timeout: Opt(Duration),
+    max_memory: Opt(Size),
+    logs: Opt(LogFiles),
+  },
+  Strict,
+);
+
+const AccessRule = Type.String({ pattern: '^(allow|deny)\\s+\\S+$', description: '"allow CIDR|IP|all" or "deny ..."' });
+
+export const RouteSchema = Type.Object(
+  {
+    host: Opt(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+    path: Opt(Type.String({ pattern: '^/' })),
+    proxy: Opt(Type.String({ minLength: 1 })),
+    static: Opt(Type.String({ minLength: 1 })),
+    redirect: Opt(Type.Object({ to: Type.String(), status: Opt(Type.Integer({ minimum: 300, maximum: 399 })) }, Strict)),
+    strip_prefix: Opt(Type.Boolean()),
+    access: Opt(Type.Array(AccessRule)),
+    limit_req: Opt(
+      Type.Object(
+        {
+          rate: Rate,
+          burst: Opt(Type.Integer({ minimum: 0 })),
+          nodelay: Opt(Type.Boolean()),
+          delay: Opt(Type.Integer({ minimum: 0 })),
+          key: Opt(Type.String({ pattern: '^(ip|route|header:.+)$' })),
+          status: Opt(Type.Integer({ minimum: 400, maximum: 599 })),
+        },
+        Strict,
+      ),
+    ),
+    limit_conn: Opt(
+      Type.Object(
+        {
+          per_ip: Opt(Type.Integer({ minimum: 1 })),
+          total: Opt(Type.Integer({ minimum: 1 })),
+          status: Opt(Type.Integer({ minimum: 400, maximum: 599 })),
+        },
+        Strict,
+      ),
+    ),
+    limit_rate: Opt(Size),
+    limit_rate_after: Opt(Size),
+    max_body: Opt(Size),
+    auth: Opt(Type.Object({ htpasswd: Type.String(), realm: Opt(Type.String()) }, Strict)),
+  },
+  Strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    $schema: Opt(Type.String()),
+    listen: Opt(Type.Array(ListenSchema)),
+    control: Opt(Type.Object({ address: Opt(Address), token: Opt(Type.String()) }, Strict)),
+    access_log: Opt(Type.String({ description: 'stdout | off | a file path' })),
+    access_log_format: Opt(Type.Union([Type.Literal('combined'), Type.Literal('json')])),
+    log_level: Opt(Type.Union(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l)))),
+    trusted_proxies: Opt(Type.Array(Type.String())),
+    timeouts: Opt(
+      Type.Object(
+        {
+          client_header: Opt(Duration),
+          client_body: Opt(Duration),
+          keepalive: Opt(Duration),
+          upstream_connect: Opt(Duration),
+          upstream_read: Opt(Duration),
+          shutdown: Opt(Duration),
+        },
+        Strict,
+      ),
+    ),
+    limits: Opt(Type.Object({ max_header_size: Opt(Size), max_keys: Opt(Type.Integer({ minimum: 1 })) }, Strict)),
+    state_dir: Opt(Type.String({ description: 'pid file and default logs dir; default .wharf beside the config' })),
+    logs: Opt(LogFiles),
+    alerts: Opt(
+      Type.Object(
+        {
+          webhooks: Type.Array(Type.String({ pattern: '^https?://' })),
+          error_rate: Opt(Type.Object({ threshold: Type.Number({ minimum: 0, maximum: 1 }), for: Opt(Duration) }, Strict)),
+        },
+        Strict,
+      ),
+    ),
+    upstreams: Opt(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), UpstreamSchema)),
+    apps: Opt(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), AppSchema)),
+    routes: Opt(Type.Array(RouteSchema)),
+  },
+  { ...Strict, $id: 'https://wharf.dev/schema/wharf.schema.json', title: 'wharf config' },
+);
+
+export type RawConfig = Static<typeof ConfigSchema>;
+export type RawUpstream = Static<typeof UpstreamSchema>;
+export type RawApp = Static<typeof AppSchema>;
+export type RawRoute = Static<typeof RouteSchema>;
+export type RawHealth = Static<typeof HealthSchema>;
+export type RawServer = Static<typeof ServerSchema>;
+export type RawListen = Static<typeof ListenSchema>;
