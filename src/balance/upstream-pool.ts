@@ -1,12 +1,15 @@
 // A named pool of peers (an upstream's servers or an app's ready instances) with its
 // balancer. Pools live across reloads: a reload reconfigures them in place, so peer state,
-// connections and in-flight counts carry over.
+// connections and in-flight counts carry over. Backups are a second tier, tried only when no
+// primary can take the request (nginx's behaviour).
 import type { PoolConfig, ServerConfig } from '../config/model.js';
 import type { Balancer, PeerSet, PickContext } from './balancer.js';
 import { createBalancer } from './algorithms.js';
-import type { Peer, PeerTable } from './peer.js';
+import { Peer, PeerTable } from './peer.js';
+import { WaitQueue } from './wait-queue.js';
 
 export interface Outcome {
+  /** false when the attempt failed in a way that counts against the peer (passive health). */
   readonly ok: boolean;
   /** Time to the response head, ms. */
   readonly firstByteMs?: number;
@@ -14,27 +17,58 @@ export interface Outcome {
   readonly totalMs?: number;
 }
 
+const NOTHING_TRIED: ReadonlySet<Peer> = new Set();
+
+/** One tier of the pool as the balancer sees it; `now` is set before every pick. */
+class Tier implements PeerSet {
+  now = 0;
+  readonly totalWeight: number;
+
+  constructor(
+    readonly all: readonly Peer[],
+    readonly available: (peer: Peer) => boolean,
+  ) {
+    this.totalWeight = all.reduce((sum, peer) => sum + peer.config.weight, 0);
+  }
+}
+
 export class UpstreamPool {
   private balancer: Balancer;
-  private primaries: Peer[] = [];
-  private backups: Peer[] = [];
+  private members: readonly Peer[] = [];
+  private primaries: Tier;
+  private backups: Tier;
+  /** nginx's lone-server rule: one primary and no backups is never benched by max_fails. */
+  private single = false;
+  private readonly waiting = new WaitQueue();
   private readonly drainWaiters = new Map<Peer, (() => void)[]>();
+  /** The pick in progress: what `available` checks against (no allocation per pick). */
+  private pickTried: ReadonlySet<Peer> = NOTHING_TRIED;
+  private pickNow = 0;
+  private readonly available = (peer: Peer): boolean => !this.pickTried.has(peer) && peer.isUsable(this.pickNow, this.single);
 
   constructor(
     public config: PoolConfig,
-    private readonly table: PeerTable,
+    private readonly table: PeerTable = new PeerTable(),
     servers: readonly ServerConfig[] = [],
   ) {
     this.balancer = createBalancer(config);
-    this.setMembers(servers);
+    this.primaries = new Tier([], this.available);
+    this.backups = new Tier([], this.available);
+    this.applyMembers(servers, false);
   }
 
   get name(): string {
     return this.config.name;
   }
 
+  /** Every member, primaries first, then backups, in config order. */
   get peers(): readonly Peer[] {
-    return [...this.primaries, ...this.backups];
+    return this.members;
+  }
+
+  /** Requests waiting in the queue for a peer with free capacity. */
+  get queued(): number {
+    return this.waiting.length;
   }
 
   configure(config: PoolConfig, servers?: readonly ServerConfig[]): void {
@@ -42,57 +76,146 @@ export class UpstreamPool {
     this.config = config;
     if (balanceChanged) this.balancer = createBalancer(config);
     if (servers) this.setMembers(servers);
-    else this.balancer.reset?.(this.peers);
+    else this.balancer.reset?.(this.members);
+    this.serveWaiters();
   }
 
   setMembers(servers: readonly ServerConfig[]): void {
-    const peers = servers.map((s) => this.table.get(s));
-    const now = Date.now();
-    for (const peer of peers) if (!this.peers.includes(peer)) peer.recoveredAt = now;
-    this.primaries = peers.filter((p) => !p.config.backup);
-    this.backups = peers.filter((p) => p.config.backup);
-    this.balancer.reset?.(this.peers);
+    this.applyMembers(servers, true);
+    this.serveWaiters();
   }
 
-  /** True when some peer could take a request now (ignoring per-request tried sets). */
+  /** True when some peer is up (not down, draining, unhealthy or benched), busy or not. */
   hasUsablePeer(): boolean {
     const now = Date.now();
-    return this.peers.some((p) => p.isUsable(now));
+    return this.members.some((peer) => peer.isUp(now, this.single));
   }
 
+  /** Picks a peer not in `tried` and counts the request against it; undefined when none can take it. */
   select(ctx: PickContext, tried: ReadonlySet<Peer>): Peer | undefined {
     const now = Date.now();
-    const available = (peer: Peer) => !tried.has(peer) && peer.isUsable(now);
-    const peer =
-      this.balancer.pick(this.setOf(this.primaries, available), ctx) ??
-      (this.backups.length ? this.balancer.pick(this.setOf(this.backups, available), ctx) : undefined);
-    if (peer) peer.inFlight++;
+    this.pickNow = now;
+    this.pickTried = tried;
+    let peer: Peer | undefined;
+    try {
+      if (this.primaries.all.length > 0) {
+        this.primaries.now = now;
+        peer = this.balancer.pick(this.primaries, ctx);
+      }
+      if (peer === undefined && this.backups.all.length > 0) {
+        this.backups.now = now;
+        peer = this.balancer.pick(this.backups, ctx);
+      }
+    } finally {
+      this.pickTried = NOTHING_TRIED;
+    }
+    peer?.notePicked(now);
     return peer;
   }
 
-  release(peer: Peer, outcome: Outcome): void {
-    peer.inFlight--;
-    if (outcome.ok) peer.recordSuccess();
-    else peer.recordFailure(Date.now());
-    const latency = this.config.leastTime === 'last_byte' ? outcome.totalMs : outcome.firstByteMs;
-    if (latency !== undefined) peer.observeLatency(latency);
-    if (peer.inFlight === 0 && this.drainWaiters.has(peer)) {
-      const waiters = this.drainWaiters.get(peer)!;
-      this.drainWaiters.delete(peer);
-      for (const wake of waiters) wake();
+  /**
+   * Like select, but when every peer that is up is at max_conns and the pool has a `queue`,
+   * waits (first come, first served) up to the queue's timeout for one to free up. Resolves
+   * undefined when the queue is full, the wait times out, `signal` aborts, or no peer is up.
+   */
+  selectOrWait(ctx: PickContext, tried: ReadonlySet<Peer>, signal?: AbortSignal): Promise<Peer | undefined> {
+    if (this.waiting.length === 0) {
+      const peer = this.select(ctx, tried);
+      if (peer) return Promise.resolve(peer);
     }
+    const queue = this.config.queue;
+    if (!queue || queue.size <= 0 || this.waiting.length >= queue.size || !this.couldServe(tried) || signal?.aborted) {
+      return Promise.resolve(this.waiting.length === 0 ? undefined : this.select(ctx, tried));
+    }
+    const promise = this.waiting.enqueue(ctx, tried, queue.timeoutMs, signal);
+    this.serveWaiters();
+    return promise;
+  }
+
+  release(peer: Peer, outcome: Outcome): void {
+    if (peer.inFlight > 0) peer.inFlight--;
+    const now = Date.now();
+    if (this.single && this.members[0] === peer) peer.totalRequests++;
+    else if (outcome.ok) peer.recordSuccess(now);
+    else peer.recordFailure(now);
+    if (outcome.ok) {
+      const latency = this.config.leastTime === 'last_byte' ? outcome.totalMs : outcome.firstByteMs;
+      if (latency !== undefined) peer.observeLatency(latency, now);
+    }
+    if (peer.inFlight === 0) this.settleIdle(peer);
+    this.serveWaiters();
+  }
+
+  /** Active health verdicts (from the prober): an unhealthy peer gets no new requests. */
+  markHealth(peer: Peer, healthy: boolean): boolean {
+    if (peer.healthy === healthy) return false;
+    peer.healthy = healthy;
+    if (healthy && peer.config.slowStartMs > 0) peer.recoveredAt = Date.now();
+    this.serveWaiters();
+    return true;
   }
 
   /** Stops new picks of the peer at `address` and resolves once its in-flight requests end. */
   drain(address: string): Promise<void> {
-    const peer = this.peers.find((p) => p.address === address) ?? this.table.find(address);
+    const peer = this.members.find((p) => p.address === address) ?? this.table.find(address);
     if (!peer) return Promise.resolve();
     peer.draining = true;
+    this.serveWaiters();
     if (peer.inFlight <= 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.set(peer, [...(this.drainWaiters.get(peer) ?? []), resolve]));
   }
 
-  private setOf(all: readonly Peer[], available: (peer: Peer) => boolean): PeerSet {
-    return { all, available };
+  private applyMembers(servers: readonly ServerConfig[], joining: boolean): void {
+    const before = new Set(this.members);
+    const now = Date.now();
+    const seen = new Set<string>();
+    const peers: Peer[] = [];
+    for (const server of servers) {
+      if (seen.has(server.address)) continue;
+      seen.add(server.address);
+      const peer = this.table.get(server);
+      if (!before.has(peer)) {
+        // A (re)joining member starts fresh: not draining, healthy until checked.
+        peer.draining = false;
+        peer.healthy = true;
+        if (joining && server.slowStartMs > 0) peer.recoveredAt = now;
+      }
+      peers.push(peer);
+    }
+    const primaries = peers.filter((p) => !p.config.backup);
+    const backups = peers.filter((p) => p.config.backup);
+    this.members = [...primaries, ...backups];
+    this.single = primaries.length === 1 && backups.length === 0;
+    this.primaries = new Tier(primaries, this.available);
+    this.backups = new Tier(backups, this.available);
+    for (const peer of before) if (!seen.has(peer.address) && peer.inFlight === 0) this.settleIdle(peer);
+    this.balancer.reset?.(this.members);
+  }
+
+  /** A peer with nothing in flight: wake drain() callers; forget it if it left the pool. */
+  private settleIdle(peer: Peer): void {
+    const waiters = this.drainWaiters.get(peer);
+    if (waiters) {
+      this.drainWaiters.delete(peer);
+      for (const wake of waiters) wake();
+    }
+    if (!this.members.includes(peer) && this.table.find(peer.address) === peer) this.table.forget(peer.address);
+  }
+
+  /** Could waiting help: is some peer up that this request has not tried yet? */
+  private couldServe(tried: ReadonlySet<Peer>): boolean {
+    const now = Date.now();
+    return this.members.some((peer) => !tried.has(peer) && peer.isUp(now, this.single));
+  }
+
+  private serveWaiters(): void {
+    if (this.waiting.length === 0) return;
+    for (const waiter of this.waiting.snapshot()) {
+      const peer = this.select(waiter.ctx, waiter.tried);
+      if (peer) waiter.settle(peer);
+      else if (!this.couldServe(waiter.tried)) waiter.settle(undefined);
+      // Nothing free even for a request that tried nothing: later waiters cannot do better.
+      else if (waiter.tried.size === 0) break;
+    }
   }
 }

@@ -30,15 +30,18 @@ export class ConfigLoader {
     const path = resolve(file);
     const { source, diagnostics } = ConfigSource.parse(file, text);
     if (diagnostics.length) throw new ConfigError(file, diagnostics);
-    const problems: Diagnostic[] = source.interpolate(this.env);
+    const interpolation = source.interpolate(this.env);
     const raw = source.toJS() ?? {};
-    problems.push(...this.validator.validate(raw, source));
+    const checks = this.validator.validate(raw, source);
     try {
-      problems.push(...checkReferences(raw as RawConfig, source, dirname(path)));
+      checks.push(...checkReferences(raw as RawConfig, source, dirname(path)));
     } catch {
       // A config that failed the schema can be shaped too oddly to cross-check; its schema errors stand.
-      if (problems.length === 0) throw new ConfigError(file, [{ line: 1, col: 1, message: 'config could not be checked' }]);
+      if (checks.length === 0 && interpolation.length === 0) throw new ConfigError(file, [{ line: 1, col: 1, message: 'config could not be checked' }]);
     }
+    // An unset variable leaves an empty value behind; complaints about that value would only repeat the cause.
+    const unset = new Set(interpolation.map((d) => `${d.line}:${d.col}`));
+    const problems = [...interpolation, ...checks.filter((d) => !unset.has(`${d.line}:${d.col}`))];
     if (problems.length) throw new ConfigError(file, problems.sort((a, b) => a.line - b.line || a.col - b.col));
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
     return normalize(raw as RawConfig, path, hash, dirname(path));

@@ -129,7 +129,8 @@ function upstreamOf(name: string, raw: RawUpstream, timeouts: TimeoutsConfig): U
 }
 
 function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: string, logs: AppConfig['logs']): AppConfig {
-  const argv = Array.isArray(raw.command) ? raw.command : parseArgv(raw.command).map((t) => (typeof t === 'string' ? t : String((t as { op?: string; pattern?: string }).pattern ?? (t as { op?: string }).op ?? '')));
+  // $NAME stays as written: shell-quote would expand it to '' here, long before the supervisor knows the instance's $PORT.
+  const argv = Array.isArray(raw.command) ? raw.command : parseArgv(raw.command, (name) => `$${name}`).map((t) => (typeof t === 'string' ? t : String((t as { op?: string; pattern?: string }).pattern ?? (t as { op?: string }).op ?? '')));
   return {
     ...poolOf(name, raw, timeouts),
     health: healthOf(raw.health, { intervalMs: 1000, fails: 1 }),

@@ -1,5 +1,7 @@
 // Checks the schema cannot express: names that must refer to something, addresses, CIDRs,
-// files that must exist. Runs only on a schema-valid config.
+// files that must exist. Runs next to schema validation so every problem is reported at once;
+// a part shaped too oddly to check (the schema already said why) is skipped on its own,
+// without hiding the problems found in the other parts.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RawConfig } from './schema.js';
@@ -10,17 +12,18 @@ import { parseCidr } from '../net/cidr.js';
 
 export function checkReferences(config: RawConfig, source: ConfigSource, baseDir: string): Diagnostic[] {
   const out: Diagnostic[] = [];
+  if (!isRecord(config)) return out;
   const at = (path: (string | number)[], message: string) => out.push(source.diagnostic(path, message));
   const fileMustExist = (path: (string | number)[], file: string, what: string) => {
     if (!existsSync(resolve(baseDir, file))) at(path, `${what} ${JSON.stringify(file)} does not exist`);
   };
 
-  const pools = new Set([...Object.keys(config.upstreams ?? {}), ...Object.keys(config.apps ?? {})]);
-  for (const name of Object.keys(config.apps ?? {})) {
-    if (config.upstreams?.[name]) at(['apps', name], `"${name}" is both an app and an upstream; names must be unique`);
+  const pools = new Set([...Object.keys(mapOf(config.upstreams)), ...Object.keys(mapOf(config.apps))]);
+  for (const name of Object.keys(mapOf(config.apps))) {
+    if (mapOf(config.upstreams)[name]) at(['apps', name], `"${name}" is both an app and an upstream; names must be unique`);
   }
 
-  (config.listen ?? []).forEach((entry, i) => {
+  listOf(config.listen).forEach((entry, i) => shapeChecked(() => {
     const address = typeof entry === 'string' ? entry : entry.address;
     const path = typeof entry === 'string' ? ['listen', i] : ['listen', i, 'address'];
     if (!parseAddress(address)) at(path, `invalid listen address ${JSON.stringify(address)} (expected host:port)`);
@@ -32,9 +35,9 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
         fileMustExist([...base, 'key'], pair.key, 'key file');
       });
     }
-  });
+  }));
 
-  if (config.control?.address) {
+  if (isRecord(config.control) && typeof config.control.address === 'string') {
     const control = parseAddress(config.control.address, '127.0.0.1');
     if (!control) at(['control', 'address'], `invalid control address ${JSON.stringify(config.control.address)}`);
     else if (!isLoopback(control.host) && !config.control.token) {
@@ -42,43 +45,43 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
     }
   }
 
-  (config.trusted_proxies ?? []).forEach((cidr, i) => {
-    if (!parseCidr(cidr)) at(['trusted_proxies', i], `invalid address or CIDR ${JSON.stringify(cidr)}`);
+  listOf(config.trusted_proxies).forEach((cidr, i) => {
+    if (typeof cidr === 'string' && !parseCidr(cidr)) at(['trusted_proxies', i], `invalid address or CIDR ${JSON.stringify(cidr)}`);
   });
 
-  for (const [name, upstream] of Object.entries(config.upstreams ?? {})) {
-    upstream.servers.forEach((server, i) => {
+  for (const [name, upstream] of Object.entries(mapOf(config.upstreams))) {
+    listOf(upstream?.servers).forEach((server, i) => shapeChecked(() => {
       const address = typeof server === 'string' ? server : server.address;
       const path = typeof server === 'string' ? ['upstreams', name, 'servers', i] : ['upstreams', name, 'servers', i, 'address'];
       const parsed = parseAddress(address, '');
       if (!parsed || !parsed.host) at(path, `invalid server address ${JSON.stringify(address)} (expected host:port)`);
-    });
+    }));
   }
 
-  for (const [name, app] of Object.entries(config.apps ?? {})) {
-    if (app.cwd && !isDirectory(resolve(baseDir, app.cwd))) at(['apps', name, 'cwd'], `directory ${JSON.stringify(app.cwd)} does not exist`);
+  for (const [name, app] of Object.entries(mapOf(config.apps))) {
+    if (typeof app?.cwd === 'string' && app.cwd && !isDirectory(resolve(baseDir, app.cwd))) at(['apps', name, 'cwd'], `directory ${JSON.stringify(app.cwd)} does not exist`);
   }
 
   const seenRoutes = new Map<string, number>();
-  (config.routes ?? []).forEach((route, i) => {
+  listOf(config.routes).forEach((route, i) => shapeChecked(() => {
     const actions = (['proxy', 'static', 'redirect'] as const).filter((k) => route[k] !== undefined);
     if (actions.length !== 1) {
       at(['routes', i], actions.length === 0 ? 'route needs one of proxy, static or redirect' : `route has ${actions.join(' and ')}; choose one`);
     }
-    if (route.proxy !== undefined && !pools.has(route.proxy)) {
+    if (typeof route.proxy === 'string' && !pools.has(route.proxy)) {
       const hint = closest(route.proxy, pools);
       at(['routes', i, 'proxy'], `proxy "${route.proxy}" names no upstream or app${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
-    if (route.static !== undefined && !isDirectory(resolve(baseDir, route.static))) {
+    if (typeof route.static === 'string' && !isDirectory(resolve(baseDir, route.static))) {
       at(['routes', i, 'static'], `static directory ${JSON.stringify(route.static)} does not exist`);
     }
-    if (route.auth) fileMustExist(['routes', i, 'auth', 'htpasswd'], route.auth.htpasswd, 'htpasswd file');
-    (route.access ?? []).forEach((rule, j) => {
+    if (typeof route.auth?.htpasswd === 'string') fileMustExist(['routes', i, 'auth', 'htpasswd'], route.auth.htpasswd, 'htpasswd file');
+    listOf(route.access).forEach((rule, j) => shapeChecked(() => {
       const target = rule.trim().split(/\s+/)[1] ?? '';
       if (target !== 'all' && !parseCidr(target)) at(['routes', i, 'access', j], `invalid address or CIDR ${JSON.stringify(target)} in access rule`);
-    });
+    }));
     const hosts = route.host === undefined ? ['*'] : Array.isArray(route.host) ? route.host : [route.host];
-    hosts.forEach((host, h) => {
+    hosts.forEach((host, h) => shapeChecked(() => {
       if (!/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/.test(host) && host !== '*') {
         at(Array.isArray(route.host) ? ['routes', i, 'host', h] : ['routes', i, 'host'], `invalid host pattern ${JSON.stringify(host)}`);
       }
@@ -86,9 +89,30 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
       const previous = seenRoutes.get(key);
       if (previous !== undefined) at(['routes', i, 'path'], `duplicate route: routes[${previous}] already matches host ${host} path ${route.path ?? '/'}`);
       else seenRoutes.set(key, i);
-    });
-  });
+    }));
+  }));
   return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mapOf<T>(value: Record<string, T> | undefined): Record<string, T> {
+  return isRecord(value) ? value : {};
+}
+
+function listOf<T>(value: readonly T[] | undefined): readonly T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** Runs one item's checks; a TypeError means the item is malformed, which the schema reports. */
+function shapeChecked(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
 }
 
 function isDirectory(path: string): boolean {

@@ -106,6 +106,10 @@ export const AppSchema = Type.Object(
   Strict,
 );
 
+const PoolName = Type.String({ pattern: '^[A-Za-z0-9_.-]+$' });
+/** Without this a name outside the pattern would match no rule and escape validation entirely. */
+const NamedOnly = { additionalProperties: false } as const;
+
 const AccessRule = Type.String({ pattern: '^(allow|deny)\\s+\\S+$', description: '"allow CIDR|IP|all" or "deny ..."' });
 
 export const RouteSchema = Type.Object(
@@ -182,8 +186,8 @@ export const ConfigSchema = Type.Object(
         Strict,
       ),
     ),
-    upstreams: Opt(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), UpstreamSchema)),
-    apps: Opt(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), AppSchema)),
+    upstreams: Opt(Type.Record(PoolName, UpstreamSchema, NamedOnly)),
+    apps: Opt(Type.Record(PoolName, AppSchema, NamedOnly)),
     routes: Opt(Type.Array(RouteSchema)),
   },
   { ...Strict, $id: 'https://wharf.dev/schema/wharf.schema.json', title: 'wharf config' },

@@ -1,5 +1,5 @@
 // A parsed config document that can answer "where in the file is this value?".
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, parse as parseYaml, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 
 export type ConfigPath = readonly (string | number)[];
@@ -16,8 +16,22 @@ export class ConfigSource {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     const source = new ConfigSource(file, text, doc, lines);
-    const diagnostics = [...doc.errors, ...doc.warnings].map((e) => source.at(e.pos[0], e.message.split('\n')[0]!));
+    const diagnostics = [...doc.errors, ...doc.warnings].map((e) => source.syntaxDiagnostic(e));
     return { source, diagnostics };
+  }
+
+  /** YAML's own messages, made to name the key or point at the quote the user has to fix. */
+  private syntaxDiagnostic(error: YAMLError): Diagnostic {
+    const offset = error.pos[0];
+    if (error.code === 'DUPLICATE_KEY') {
+      const key = keyTextAt(this.text, offset);
+      return this.at(offset, key ? `duplicate key ${JSON.stringify(key)} (a key may appear once per map)` : 'duplicate key in this map');
+    }
+    if (error.code === 'MISSING_CHAR' && /quote/.test(error.message)) {
+      const opening = openingQuoteBefore(this.text, offset, error.message.includes("'") ? "'" : '"');
+      if (opening !== undefined) return this.at(opening, 'quoted string is never closed (missing closing quote)');
+    }
+    return this.at(offset, error.message.split('\n')[0]!);
   }
 
   /** Replaces ${VAR} and ${VAR:-default} in string scalars; unset variables without a default are errors. */
@@ -26,16 +40,22 @@ export class ConfigSource {
     visit(this.doc, {
       Scalar: (_key, node) => {
         if (typeof node.value !== 'string' || !node.value.includes('${')) return;
-        const replaced = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g, (_m, name: string, hasDefault, fallback: string) => {
+        const start = node.range?.[0] ?? 0;
+        const malformed = MALFORMED_REFERENCE.exec(node.value);
+        if (malformed) {
+          problems.push(this.at(start, `malformed variable reference ${JSON.stringify(malformed[0])} (write \${NAME} or \${NAME:-default})`));
+          return;
+        }
+        const replaced = node.value.replace(REFERENCE, (_m, name: string, hasDefault, fallback: string) => {
           const value = env[name];
           if (value !== undefined && value !== '') return value;
           if (hasDefault !== undefined) return fallback ?? '';
           if (value !== undefined) return value;
-          problems.push(this.at(node.range?.[0] ?? 0, `environment variable ${name} is not set (write \${${name}:-} to allow empty)`));
+          problems.push(this.at(start, `environment variable ${name} is not set (write \${${name}:-} to allow empty)`));
           return '';
         });
         // An unquoted ${N} stands for whatever it expands to: a number stays a number.
-        node.value = node.type === 'PLAIN' ? parseScalar(replaced) : replaced;
+        node.value = node.type === 'PLAIN' ? plainValue(replaced) : replaced;
       },
     });
     return problems;
@@ -83,11 +103,33 @@ export class ConfigSource {
   }
 }
 
-function parseScalar(text: string): unknown {
-  try {
-    const value: unknown = parseYaml(text);
-    return value === null || typeof value === 'object' ? text : value;
-  } catch {
-    return text;
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g;
+/** A `${` that does not start a well-formed reference (bad name, missing `}`). */
+const MALFORMED_REFERENCE = /\$\{(?![A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\})[^}\s]*\}?/;
+
+/**
+ * What an unquoted scalar with this text would have been: numbers and booleans keep their
+ * type, everything else stays text verbatim (a value holding `#` or `: ` is not re-parsed as YAML).
+ */
+function plainValue(text: string): unknown {
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return text;
+}
+
+function keyTextAt(text: string, offset: number): string | undefined {
+  const match = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(text.slice(offset, offset + 500));
+  if (!match) return undefined;
+  return match[1] ?? match[2]?.replace(/''/g, "'") ?? match[3]?.trim();
+}
+
+/** The offset of the quote that opened a string YAML found unterminated at `end`. */
+function openingQuoteBefore(text: string, end: number, quote: string): number | undefined {
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] === quote && text[i - 1] !== '\\') {
+      // The quote that opened the string follows a value indicator, a flow separator or the line start.
+      if (i === 0 || /[\s:,[{-]/.test(text[i - 1]!)) return i;
+    }
   }
+  return undefined;
 }

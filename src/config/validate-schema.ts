@@ -29,13 +29,13 @@ export class SchemaValidator {
   }
 }
 
-function pathOf(instancePath: string): (string | number)[] {
+/** Segments stay text (a map key "007" is not the number 7); locate() reads list indexes from text. */
+function pathOf(instancePath: string): string[] {
   if (!instancePath) return [];
   return instancePath
     .slice(1)
     .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function describe(error: ErrorObject, source: ConfigSource): Diagnostic {
@@ -44,6 +44,10 @@ function describe(error: ErrorObject, source: ConfigSource): Diagnostic {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(error.params.additionalProperty);
+      const parent = error.parentSchema as { properties?: object; patternProperties?: object } | undefined;
+      if (parent?.patternProperties && !parent.properties) {
+        return source.diagnostic([...path, key], `${where}: invalid name "${key}" (use letters, digits, "_", "." and "-")`, true);
+      }
       const known = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
       const hint = closest(key, known);
       const suffix = hint ? ` (did you mean "${hint}"?)` : known.length ? ` (known keys: ${known.join(', ')})` : '';
@@ -77,8 +81,14 @@ function unionOptions(schema: unknown): string {
   const consts = items.filter((s) => s.const !== undefined).map((s) => JSON.stringify(s.const));
   if (consts.length === items.length && consts.length > 0) return `one of ${consts.join(', ')}`;
   const described = items.find((s) => s.description)?.description;
-  return described ? `a valid ${described}` : `any of: ${items.map((s) => s.type ?? 'value').join(', ')}`;
+  if (described) return `a valid ${described}`;
+  const names = items.map((s) => (s.const !== undefined ? JSON.stringify(s.const) : TYPE_NAMES[s.type ?? ''] ?? 'a value'));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0] ?? 'valid';
 }
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true/false', array: 'a list', object: 'a map',
+};
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';

@@ -1,12 +1,49 @@
-// Builds a route's guards from its config, in the order nginx applies them:
-// access, auth, then request and connection limits.
+// Builds a route's admission guards from its config, once per config load: access first
+// (cheapest, and a denied client should not spend anyone's rate budget), then limit_req and
+// limit_conn, then Basic auth, then the Content-Length size check. Limits come before auth
+// as in nginx (its preaccess phase precedes auth_basic), so password guessing is rate
+// limited and never reaches bcrypt faster than limit_req allows.
 import type { RouteConfig } from '../config/model.js';
-import type { Guard } from './guard.js';
+import { AccessGuard } from './access.js';
+import { BasicAuthGuard } from './basic-auth.js';
+import { BodySizeGuard } from './body-size.js';
+import type { Guard, GuardRequest, Verdict } from './guard.js';
+import { LimitConnGuard } from './limit-conn.js';
+import { LimitReqGuard } from './limit-req.js';
 
 export interface GuardDeps {
+  /** limits.max_keys: cap on per-key state (limit_req buckets) per guard. */
   readonly maxKeys: number;
 }
 
-export function buildGuards(_route: RouteConfig, _deps: GuardDeps): Guard[] {
-  return [];
+/** Throws GuardConfigError (code WHARF_ACCESS_RULE_INVALID / WHARF_HTPASSWD_*) for a bad rule or file. */
+export function buildGuards(route: RouteConfig, deps: GuardDeps): Guard[] {
+  const guards: Guard[] = [];
+  if (route.access !== undefined && route.access.length > 0) guards.push(new AccessGuard(route.access));
+  if (route.limitReq !== undefined) {
+    guards.push(new LimitReqGuard({ config: route.limitReq, routeName: route.name, maxKeys: deps.maxKeys }));
+  }
+  if (route.limitConn !== undefined && (route.limitConn.perIp > 0 || route.limitConn.total > 0)) {
+    guards.push(new LimitConnGuard(route.limitConn));
+  }
+  if (route.auth !== undefined) guards.push(new BasicAuthGuard({ htpasswd: route.auth.htpasswd, realm: route.auth.realm }));
+  if (route.maxBody > 0) guards.push(new BodySizeGuard(route.maxBody));
+  return guards;
+}
+
+/**
+ * Runs guards in order and returns the first rejection. Stays synchronous until a guard
+ * answers with a promise (a delayed limit_req or a bcrypt check), so the common case costs
+ * no microtask.
+ */
+export function runGuards(guards: readonly Guard[], request: GuardRequest, from = 0): Verdict | Promise<Verdict> {
+  for (let i = from; i < guards.length; i++) {
+    const verdict = guards[i]!.admit(request);
+    if (verdict === undefined) continue;
+    if (verdict instanceof Promise) {
+      return verdict.then((settled) => (settled === undefined ? runGuards(guards, request, i + 1) : settled));
+    }
+    return verdict;
+  }
+  return undefined;
 }

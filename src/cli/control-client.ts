@@ -1,0 +1,50 @@
+// The CLI's side of the control API. A daemon that is not running, a wrong app name or a
+// refused token all become one-line errors with a stable code.
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ControlClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  async get<T>(path: string): Promise<T> {
+    return (await this.call('GET', path)).json() as Promise<T>;
+  }
+
+  async post<T>(path: string): Promise<T> {
+    return (await this.call('POST', path)).json() as Promise<T>;
+  }
+
+  async stream(path: string): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.call('GET', path);
+    if (!res.body) throw new CliError('empty response from the control API', 'WHARF_CONTROL_EMPTY');
+    return res.body;
+  }
+
+  private async call(method: string, path: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new CliError(`wharf is not running at ${this.baseUrl} (${cause}); start it with \`wharf up\``, 'WHARF_NOT_RUNNING');
+    }
+    if (!res.ok) {
+      const body = (await res.json().catch(() => ({}))) as { error?: string; code?: string; errors?: string[] };
+      const detail = body.errors?.join('\n') ?? body.error ?? `HTTP ${res.status}`;
+      throw new CliError(detail, body.code ?? `WHARF_HTTP_${res.status}`);
+    }
+    return res;
+  }
+}

@@ -1,0 +1,37 @@
+// `wharf status` as the aligned tables PM2 users expect.
+import type { WharfStatus } from '../control/status.js';
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '-';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (!bytes) return '-';
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)}k`;
+  return `${(bytes / 1024 / 1024).toFixed(1)}MB`;
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatStatus(status: WharfStatus): string {
+  const out: string[] = [];
+  const appRows = status.apps.flatMap((app) =>
+    app.instances.map((i) => [app.name, String(i.id), String(i.pid ?? '-'), String(i.port ?? '-'), i.state, String(i.restarts), formatDuration(i.uptimeMs), formatBytes(i.rssBytes)]),
+  );
+  if (appRows.length) out.push(table(['APP', 'INSTANCE', 'PID', 'PORT', 'STATE', 'RESTARTS', 'UPTIME', 'RSS'], appRows));
+  const serverRows = status.upstreams.flatMap((u) =>
+    u.servers.map((s) => [u.name, s.address, String(s.weight), s.backup ? 'backup' : s.down ? 'down' : 'primary', s.healthy ? 'up' : 'DOWN', String(s.active), String(s.fails)]),
+  );
+  if (serverRows.length) out.push(table(['UPSTREAM', 'SERVER', 'WEIGHT', 'ROLE', 'HEALTH', 'ACTIVE', 'FAILS'], serverRows));
+  if (out.length === 0) out.push('no apps and no upstreams configured');
+  return `${out.join('\n\n')}\n`;
+}

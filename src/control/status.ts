@@ -1,0 +1,63 @@
+// The status model behind `GET /api/status` and `wharf status` (shape fixed by CONTRACT.md;
+// extra fields are additions).
+import type { Snapshot } from '../config/model.js';
+import type { PoolDirectory } from '../balance/pool-directory.js';
+import type { Runtime } from '../edge/runtime.js';
+import type { AppStatus, Supervisor } from '../supervise/supervisor.js';
+
+export interface ServerStatus {
+  readonly address: string;
+  readonly weight: number;
+  readonly backup: boolean;
+  readonly down: boolean;
+  readonly healthy: boolean;
+  /** Requests in flight right now. */
+  readonly active: number;
+  readonly fails: number;
+  readonly requests: number;
+  readonly latency_ms: number;
+}
+
+export interface UpstreamStatus {
+  readonly name: string;
+  readonly kind: 'upstream' | 'app';
+  readonly balance: string;
+  readonly servers: readonly ServerStatus[];
+}
+
+export interface WharfStatus {
+  readonly config: { readonly file: string; readonly hash: string };
+  readonly apps: readonly AppStatus[];
+  readonly upstreams: readonly UpstreamStatus[];
+  readonly routes: readonly { readonly name: string; readonly hosts: readonly string[]; readonly path: string; readonly target: string }[];
+}
+
+export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor: Supervisor, runtime: Runtime): WharfStatus {
+  const now = Date.now();
+  return {
+    config: { file: snapshot.file, hash: snapshot.hash },
+    apps: supervisor.status(),
+    upstreams: [...pools.all()].map((pool) => ({
+      name: pool.name,
+      kind: snapshot.apps.has(pool.name) ? 'app' : 'upstream',
+      balance: pool.config.balance,
+      servers: pool.peers.map((peer) => ({
+        address: peer.address,
+        weight: peer.config.weight,
+        backup: peer.config.backup,
+        down: peer.config.down,
+        healthy: peer.isUsable(now) || (peer.inFlight > 0 && peer.healthy),
+        active: peer.inFlight,
+        fails: peer.fails,
+        requests: peer.totalRequests,
+        latency_ms: Math.round(peer.latencyMs * 100) / 100,
+      })),
+    })),
+    routes: runtime.routes.map((route) => ({
+      name: route.name,
+      hosts: route.hosts,
+      path: route.path,
+      target: route.config.action.kind === 'proxy' ? `proxy ${route.config.action.pool}` : route.config.action.kind === 'static' ? `static ${route.config.action.root}` : `redirect ${route.config.action.to}`,
+    })),
+  };
+}

@@ -1,0 +1,167 @@
+// The entry point of every request and upgrade on every listener: resolve the client,
+// match a route, run its guards, hand it to the route's handler, and log it when it ends.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AccessSink } from './access-record.js';
+import { Exchange, type AnyRequest } from './exchange.js';
+import { hostOf, type Router } from './router.js';
+import type { CompiledRoute, Runtime } from './runtime.js';
+import { normalizePath } from './headers.js';
+import { rawErrorResponse, sendText, type AnyResponse } from './responses.js';
+import { proxyUpgrade } from './upgrade.js';
+import type { Rejection, Verdict } from '../guard/guard.js';
+
+export interface EdgeHooks {
+  /** Every finished exchange (access log, metrics). */
+  readonly record: AccessSink;
+  /** A guard said no. */
+  readonly rejected: (route: string, rejection: Rejection) => void;
+}
+
+export class EdgeHandler {
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  draining = false;
+
+  constructor(
+    public runtime: Runtime,
+    private readonly hooks: EdgeHooks,
+  ) {}
+
+  get activeRequests(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves when no request or upgraded connection is in flight. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  readonly handleRequest = (req: AnyRequest, res: AnyResponse, proto: 'http' | 'https'): void => {
+    const runtime = this.runtime;
+    const ex = this.begin(req, res, runtime, proto);
+    if (!ex) return;
+    if (this.draining && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
+    res.once('close', () => this.end(ex));
+    const route = this.route(ex, runtime.router);
+    if (!route) {
+      ex.reason = 'no_route';
+      ex.status = 404;
+      sendText(res, 404);
+      return;
+    }
+    this.admit(ex, route, 0);
+  };
+
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
+    const runtime = this.runtime;
+    const real = this.begin(req, undefined, runtime, proto);
+    if (!real) {
+      socket.end(rawErrorResponse(400));
+      return;
+    }
+    let ended = false;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      this.end(real);
+    };
+    const route = this.route(real, runtime.router);
+    if (!route?.pool) {
+      real.status = 404;
+      real.reason = 'no_route';
+      socket.end(rawErrorResponse(404));
+      finish();
+      return;
+    }
+    const proceed = (verdict: Verdict) => {
+      if (verdict) {
+        this.reject(real, route, verdict);
+        socket.end(rawErrorResponse(verdict.status));
+        finish();
+        return;
+      }
+      proxyUpgrade(real, socket, head, route.pool!, runtime.snapshot.timeouts.upstreamConnectMs, finish);
+    };
+    void this.checkGuards(real, route).then(proceed, () => {
+      socket.destroy();
+      finish();
+    });
+  };
+
+  private begin(req: AnyRequest, res: AnyResponse | undefined, runtime: Runtime, proto: 'http' | 'https'): Exchange | undefined {
+    let url = req.url ?? '/';
+    let hostHeader = (req.headers.host ?? req.headers[':authority']) as string | undefined;
+    if (url.charCodeAt(0) !== 47) {
+      // absolute-form (proxy-style) request line: route by the URL's host and path.
+      try {
+        const parsed = new URL(url);
+        hostHeader = parsed.host;
+        url = `${parsed.pathname}${parsed.search}`;
+        req.url = url;
+      } catch {
+        if (res) sendText(res, 400);
+        return undefined;
+      }
+    }
+    const q = url.indexOf('?');
+    const path = normalizePath(q < 0 ? url : url.slice(0, q));
+    const clientIp = runtime.clientIp(req.socket?.remoteAddress, req.headers['x-forwarded-for']);
+    this.inFlight++;
+    return new Exchange(req, res as AnyResponse, clientIp, hostOf(hostHeader), path, proto);
+  }
+
+  private route(ex: Exchange, router: Router<CompiledRoute>): CompiledRoute | undefined {
+    const route = router.match(ex.host, ex.path);
+    if (route) ex.route = route.name;
+    return route;
+  }
+
+  private admit(ex: Exchange, route: CompiledRoute, from: number): void {
+    const guards = route.guards;
+    for (let i = from; i < guards.length; i++) {
+      const verdict = guards[i]!.admit(ex);
+      if (verdict === undefined) continue;
+      if (verdict instanceof Promise) {
+        verdict.then(
+          (v) => (v ? this.reject(ex, route, v) : this.admit(ex, route, i + 1)),
+          () => sendText(ex.res, 500),
+        );
+        return;
+      }
+      this.reject(ex, route, verdict);
+      return;
+    }
+    if (ex.res.destroyed) return;
+    route.handler.handle(ex);
+  }
+
+  private async checkGuards(ex: Exchange, route: CompiledRoute): Promise<Verdict> {
+    for (const guard of route.guards) {
+      const verdict = await guard.admit(ex);
+      if (verdict) return verdict;
+    }
+    return undefined;
+  }
+
+  private reject(ex: Exchange, route: CompiledRoute, rejection: Rejection): void {
+    ex.reason = rejection.reason;
+    ex.status = rejection.status;
+    this.hooks.rejected(route.name, rejection);
+    if (ex.res) {
+      sendText(ex.res, rejection.status, rejection.headers);
+      // Do not read a body we refused (413 by Content-Length): close instead of draining it.
+      if (ex.req.headers['content-length'] && ex.req.httpVersionMajor === 1) (ex.res as { shouldKeepAlive?: boolean }).shouldKeepAlive = false;
+    }
+  }
+
+  private end(ex: Exchange): void {
+    this.hooks.record(ex.finish());
+    if (--this.inFlight === 0 && this.idleWaiters.length) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+}

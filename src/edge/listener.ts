@@ -1,0 +1,134 @@
+// One listening socket: plain HTTP/1.1, or TLS offering HTTP/2 and HTTP/1.1 by ALPN.
+// Owns its sockets so a shutdown can stop accepting, let in-flight work finish, then close
+// what is left (keep-alive, HTTP/2 sessions, upgraded WebSockets).
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureServer, type Http2SecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ListenConfig } from '../config/model.js';
+import type { Logger } from '../observe/logger.js';
+import { formatAddress } from '../net/address.js';
+import { CertificateStore } from './tls.js';
+import type { EdgeHandler } from './edge-handler.js';
+import { rawErrorResponse } from './responses.js';
+
+export interface ListenerSettings {
+  readonly clientHeaderMs: number;
+  readonly keepaliveMs: number;
+  readonly maxHeaderSize: number;
+}
+
+type AnyServer = HttpServer | Http2SecureServer;
+
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  ERR_HTTP_HEADERS_TIMEOUT: 408,
+};
+
+export function listenerKey(config: ListenConfig): string {
+  return `${formatAddress(config)}${config.tls ? '+tls' : ''}${config.http2 ? '+h2' : ''}`;
+}
+
+export class Listener {
+  readonly key: string;
+  private readonly server: AnyServer;
+  private readonly certs: CertificateStore | undefined;
+  private readonly sessions = new Set<Http2Session>();
+  private readonly upgraded = new Set<Duplex>();
+
+  constructor(
+    readonly config: ListenConfig,
+    private readonly edge: EdgeHandler,
+    settings: ListenerSettings,
+    private readonly logger: Logger,
+    private readonly onClientError: (status: number, code: string, remoteAddress: string) => void,
+  ) {
+    this.key = listenerKey(config);
+    const proto = config.tls ? 'https' : 'http';
+    const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => edge.handleRequest(req, res, proto);
+    const http1 = {
+      headersTimeout: settings.clientHeaderMs,
+      // Bodies have their own idle timeout (client_body); a whole-request cap would cut big uploads.
+      requestTimeout: 0,
+      keepAliveTimeout: settings.keepaliveMs,
+      maxHeaderSize: settings.maxHeaderSize,
+      connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(settings.clientHeaderMs / 4))),
+      noDelay: true,
+    };
+    if (config.tls) {
+      this.certs = new CertificateStore(config.tls, logger);
+      const tls = { ...this.certs.defaultPair, SNICallback: this.certs.sni, minVersion: 'TLSv1.2' as const };
+      this.server = config.http2
+        ? createSecureServer({ ...tls, allowHTTP1: true, maxSessionMemory: 32, settings: { maxHeaderListSize: settings.maxHeaderSize } }, onRequest as never)
+        : createHttpsServer({ ...tls, ...http1 }, onRequest as never);
+      if (config.http2) {
+        Object.assign(this.server, { headersTimeout: http1.headersTimeout, keepAliveTimeout: http1.keepAliveTimeout, requestTimeout: 0 });
+        this.server.on('session', (session: Http2Session) => {
+          this.sessions.add(session);
+          session.once('close', () => this.sessions.delete(session));
+        });
+      }
+    } else {
+      this.server = createHttpServer(http1, onRequest as never);
+    }
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      edge.handleUpgrade(req, socket, head, proto);
+    });
+    this.server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => this.clientError(error, socket as Socket));
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  get host(): string {
+    return this.config.host;
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(Object.assign(new Error(`cannot listen on ${formatAddress(this.config)}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED' }));
+      this.server.once('error', onError);
+      this.server.listen({ host: this.config.host, port: this.config.port, backlog: 1024 }, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (error) => this.logger.error({ err: error.message, listen: this.key }, 'listener error'));
+        resolve();
+      });
+    });
+  }
+
+  /** Config reload: new certificate files take effect for new handshakes. */
+  updateCertificates(config: ListenConfig): void {
+    if (this.certs && config.tls) this.certs.replace(config.tls);
+  }
+
+  /** Stops accepting at once; resolves when the edge is idle or the deadline passes, then cuts what is left. */
+  async close(deadline: Promise<void>): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    (this.server as HttpServer).closeIdleConnections?.();
+    for (const session of this.sessions) session.close();
+    await Promise.race([Promise.all([closed, this.edge.idle()]), deadline]);
+    (this.server as HttpServer).closeAllConnections?.();
+    for (const session of this.sessions) session.destroy();
+    for (const socket of this.upgraded) socket.destroy();
+    this.certs?.close();
+    await closed;
+  }
+
+  private clientError(error: Error & { code?: string }, socket: Socket): void {
+    const code = error.code ?? 'ERR';
+    if (code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = CLIENT_ERROR_STATUS[code] ?? 400;
+    this.onClientError(status, code, socket.remoteAddress ?? '');
+    socket.end(rawErrorResponse(status));
+    socket.destroySoon?.();
+  }
+}

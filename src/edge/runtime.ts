@@ -1,0 +1,109 @@
+// Everything the hot path needs, built once from a config snapshot: the router over
+// compiled routes (guards and handler resolved), the trusted-proxy set, the timeouts.
+// A reload builds a new Runtime and swaps one reference; in-flight requests keep the old one.
+import type { RouteConfig, Snapshot } from '../config/model.js';
+import type { PoolDirectory } from '../balance/pool-directory.js';
+import type { Guard } from '../guard/guard.js';
+import { buildGuards } from '../guard/chain.js';
+import { createThrottle } from '../guard/limit-rate.js';
+import { AddressSet } from '../net/cidr.js';
+import { resolveClientIp } from '../net/real-ip.js';
+import { hashValueOf } from '../balance/hash-key.js';
+import { Router, type Routable } from './router.js';
+import { ProxyRoute } from './proxy.js';
+import { StaticHandler } from './static/static-handler.js';
+import { directSink, throttledSink } from './response-sink.js';
+import type { DispatcherTable } from './dispatchers.js';
+import type { Exchange } from './exchange.js';
+import type { UpstreamPool } from '../balance/upstream-pool.js';
+import { sendText } from './responses.js';
+
+export interface RouteHandler {
+  handle(ex: Exchange): void;
+}
+
+export interface CompiledRoute extends Routable {
+  readonly config: RouteConfig;
+  readonly name: string;
+  readonly guards: readonly Guard[];
+  readonly handler: RouteHandler;
+  /** Set for proxy routes: WebSocket upgrades go to this pool. */
+  readonly pool?: UpstreamPool;
+}
+
+export interface RuntimeDeps {
+  readonly pools: PoolDirectory;
+  readonly dispatchers: DispatcherTable;
+}
+
+export class Runtime {
+  readonly router: Router<CompiledRoute>;
+  readonly routes: readonly CompiledRoute[];
+  private readonly trusted: AddressSet;
+
+  constructor(
+    readonly snapshot: Snapshot,
+    deps: RuntimeDeps,
+  ) {
+    this.trusted = new AddressSet(snapshot.trustedProxies);
+    this.routes = snapshot.routes.map((route) => compileRoute(route, snapshot, deps));
+    this.router = new Router(this.routes);
+  }
+
+  clientIp(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined): string {
+    const remote = remoteAddress ?? '';
+    if (forwardedFor === undefined) return remote.startsWith('::ffff:') ? remote.slice(7) : remote;
+    return resolveClientIp(remote, Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor, this.trusted);
+  }
+}
+
+function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps): CompiledRoute {
+  const guards = buildGuards(route, { maxKeys: snapshot.maxGuardKeys });
+  const base = { config: route, name: route.name, hosts: route.hosts, path: route.path, guards };
+  const prefix = route.path === '/' ? '' : route.path.replace(/\/+$/, '');
+  const action = route.action;
+  if (action.kind === 'static') {
+    const files = new StaticHandler(action.root);
+    return {
+      ...base,
+      handler: { handle: (ex) => files.handle(ex.req, ex.res, stripPrefix(rawPathOf(ex.req.url ?? '/'), prefix)) },
+    };
+  }
+  if (action.kind === 'redirect') {
+    return {
+      ...base,
+      handler: {
+        handle: (ex) => {
+          const to = action.to.replace(/\$host/g, ex.host).replace(/\$request_uri/g, ex.req.url ?? '/');
+          ex.status = action.status;
+          ex.res.statusCode = action.status;
+          sendText(ex.res, action.status, { location: to }, `Moved to ${to}`);
+        },
+      },
+    };
+  }
+  const pool = deps.pools.get(action.pool);
+  if (!pool) throw new Error(`route ${route.name}: pool ${action.pool} does not exist`);
+  const hashKey = pool.config.balance === 'hash' ? pool.config.hashKey : undefined;
+  const proxy = new ProxyRoute({
+    pool,
+    dispatchers: deps.dispatchers,
+    stripPrefix: action.stripPrefix ? prefix : '',
+    maxBody: route.maxBody,
+    clientBodyTimeoutMs: snapshot.timeouts.clientBodyMs,
+    sink: route.limitRate > 0 ? throttledSink(() => createThrottle(route.limitRate, route.limitRateAfter)) : directSink,
+    hashValue: hashKey ? (ex) => hashValueOf(hashKey, { url: ex.req.url ?? '/', headers: ex.req.headers }, ex.clientIp) : undefined,
+  });
+  return { ...base, handler: proxy, pool };
+}
+
+function rawPathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function stripPrefix(path: string, prefix: string): string {
+  if (!prefix || !path.startsWith(prefix)) return path;
+  const rest = path.slice(prefix.length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}

@@ -1,0 +1,36 @@
+// Free ports for `port: auto`: the kernel picks one for a listener on 127.0.0.1:0, which is
+// closed right away and handed to the child. The allocator remembers ports it handed out
+// until their instance exits, so two instances starting at once never get the same one.
+import { createServer } from 'node:net';
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class PortAllocator {
+  private readonly held = new Set<number>();
+
+  async allocate(): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = await freePort();
+      if (!this.held.has(port)) {
+        this.held.add(port);
+        return port;
+      }
+    }
+    throw new Error('no free port found after 50 attempts');
+  }
+
+  release(port: number): void {
+    this.held.delete(port);
+  }
+}

@@ -1,0 +1,206 @@
+// The composition root: the one place parts are created and wired. Everything else receives
+// what it needs through its constructor.
+import type { Writable } from 'node:stream';
+import { ConfigLoader } from './config/load.js';
+import { ConfigError } from './config/diagnostics.js';
+import type { Snapshot } from './config/model.js';
+import { PoolDirectory } from './balance/pool-directory.js';
+import { HealthProber } from './balance/health/health-prober.js';
+import { DispatcherTable } from './edge/dispatchers.js';
+import { AccessLog } from './edge/access-log.js';
+import { Runtime } from './edge/runtime.js';
+import { EdgeHandler } from './edge/edge-handler.js';
+import { Listener, listenerKey } from './edge/listener.js';
+import type { AccessRecord } from './edge/access-record.js';
+import { EventBus } from './observe/events.js';
+import { createLogger, type Logger } from './observe/logger.js';
+import { Supervisor } from './supervise/supervisor.js';
+import { ControlServer } from './control/control-server.js';
+import { buildStatus, type WharfStatus } from './control/status.js';
+
+export interface WharfOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+  /** Where `access_log: stdout` goes (tests capture it). */
+  readonly stdout?: Writable;
+}
+
+export interface ReloadResult {
+  readonly ok: boolean;
+  readonly hash?: string;
+  readonly errors?: readonly string[];
+}
+
+export class Wharf {
+  readonly events = new EventBus();
+  readonly pools = new PoolDirectory();
+  private readonly dispatchers = new DispatcherTable();
+  private readonly listeners = new Map<string, Listener>();
+  private readonly loader: ConfigLoader;
+  readonly logger: Logger;
+  readonly supervisor: Supervisor;
+  private readonly prober: HealthProber;
+  private readonly edge: EdgeHandler;
+  private readonly control: ControlServer;
+  private accessLog: AccessLog;
+  private snapshotValue: Snapshot;
+  private readonly recordSinks: ((record: AccessRecord) => void)[] = [];
+  private reloading: Promise<ReloadResult> | undefined;
+
+  private constructor(snapshot: Snapshot, private readonly options: WharfOptions) {
+    this.snapshotValue = snapshot;
+    this.loader = new ConfigLoader(options.env ?? process.env);
+    this.logger = options.logger ?? createLogger(snapshot.logLevel);
+    this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, options.stdout);
+    this.pools.reconcile(snapshot);
+    this.supervisor = new Supervisor({ pools: this.pools, events: this.events, logger: this.logger, stateDir: snapshot.stateDir });
+    this.prober = new HealthProber({ events: this.events, logger: this.logger });
+    this.edge = new EdgeHandler(new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers }), {
+      record: (record) => {
+        this.accessLog.write(record);
+        for (const sink of this.recordSinks) sink(record);
+      },
+      rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
+    });
+    this.control = new ControlServer(this, this.logger);
+  }
+
+  static async start(file: string, options: WharfOptions = {}): Promise<Wharf> {
+    const snapshot = await new ConfigLoader(options.env ?? process.env).load(file);
+    const wharf = new Wharf(snapshot, options);
+    try {
+      await wharf.applyListeners(snapshot);
+      await wharf.control.start(snapshot.control);
+      wharf.watchHealth(snapshot);
+      await wharf.supervisor.apply(snapshot.apps);
+    } catch (error) {
+      await wharf.shutdown();
+      throw error;
+    }
+    wharf.logger.info({ config: file, hash: snapshot.hash, listen: wharf.edgeAddresses() }, 'wharf started');
+    return wharf;
+  }
+
+  get snapshot(): Snapshot {
+    return this.snapshotValue;
+  }
+
+  /** Adds a consumer of finished exchanges (metrics). */
+  onRecord(sink: (record: AccessRecord) => void): void {
+    this.recordSinks.push(sink);
+  }
+
+  edgeAddresses(): { host: string; port: number; tls: boolean }[] {
+    return [...this.listeners.values()].map((l) => ({ host: l.host, port: l.port, tls: Boolean(l.config.tls) }));
+  }
+
+  controlAddress(): { host: string; port: number } {
+    return this.control.address();
+  }
+
+  status(): WharfStatus {
+    return buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime);
+  }
+
+  /** Re-reads the config file; a bad file is rejected whole and the running config stays. */
+  reload(): Promise<ReloadResult> {
+    this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<ReloadResult> {
+    let snapshot: Snapshot;
+    try {
+      snapshot = await this.loader.load(this.snapshotValue.file);
+    } catch (error) {
+      const errors = error instanceof ConfigError ? error.message.split('\n') : [(error as Error).message];
+      this.logger.error({ errors }, 'config reload rejected; the running config stays');
+      this.events.emit('reload', { ok: false, errors });
+      return { ok: false, errors };
+    }
+    try {
+      this.pools.reconcile(snapshot);
+      const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers });
+      await this.applyListeners(snapshot);
+      if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {
+        const old = this.accessLog;
+        this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, this.options.stdout);
+        void old.close();
+      }
+      this.edge.runtime = runtime;
+      this.snapshotValue = snapshot;
+      this.watchHealth(snapshot);
+      await this.supervisor.apply(snapshot.apps);
+    } catch (error) {
+      const errors = [(error as Error).message];
+      this.logger.error({ errors }, 'config reload failed while applying');
+      this.events.emit('reload', { ok: false, errors });
+      return { ok: false, errors };
+    }
+    this.logger.info({ hash: snapshot.hash }, 'config reloaded');
+    this.events.emit('reload', { ok: true, hash: snapshot.hash });
+    return { ok: true, hash: snapshot.hash };
+  }
+
+  /** SIGUSR1: reopen log files (logrotate). */
+  reopenLogs(): void {
+    this.accessLog.reopen();
+  }
+
+  /** Stop accepting, drain in-flight requests (bounded by timeouts.shutdown), stop apps. */
+  async shutdown(): Promise<void> {
+    this.edge.draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.snapshotValue.timeouts.shutdownMs)));
+    await Promise.all([...this.listeners.values()].map((l) => l.close(deadline)));
+    this.listeners.clear();
+    clearTimeout(timer);
+    this.prober.stopAll();
+    await this.supervisor.shutdown();
+    await this.control.close();
+    await this.accessLog.close();
+    await this.dispatchers.closeAll();
+    this.logger.info('wharf stopped');
+  }
+
+  private watchHealth(snapshot: Snapshot): void {
+    for (const pool of this.pools.all()) {
+      const config = snapshot.upstreams.get(pool.name) ?? snapshot.apps.get(pool.name);
+      // App instances get readiness/liveness from the supervisor; active checks are for listed servers.
+      this.prober.watch(pool, snapshot.upstreams.has(pool.name) ? config?.health : undefined);
+    }
+  }
+
+  private async applyListeners(snapshot: Snapshot): Promise<void> {
+    const wanted = new Map(snapshot.listen.map((config) => [listenerKey(config), config]));
+    const started: Listener[] = [];
+    try {
+      for (const [key, config] of wanted) {
+        const existing = this.listeners.get(key);
+        if (existing) {
+          existing.updateCertificates(config);
+          continue;
+        }
+        const listener = new Listener(
+          config,
+          this.edge,
+          { clientHeaderMs: snapshot.timeouts.clientHeaderMs, keepaliveMs: snapshot.timeouts.keepaliveMs, maxHeaderSize: snapshot.maxHeaderSize },
+          this.logger,
+          (status, code, remoteAddress) => this.logger.info({ status, code, client: remoteAddress }, 'malformed request rejected'),
+        );
+        await listener.start();
+        started.push(listener);
+      }
+    } catch (error) {
+      await Promise.all(started.map((l) => l.close(Promise.resolve())));
+      throw error;
+    }
+    for (const listener of started) this.listeners.set(listener.key, listener);
+    for (const [key, listener] of this.listeners) {
+      if (!wanted.has(key)) {
+        this.listeners.delete(key);
+        void listener.close(new Promise((resolve) => setTimeout(resolve, snapshot.timeouts.shutdownMs)));
+      }
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LimitReqConfig } from '../../src/config/model.js';
+import type { Verdict } from '../../src/guard/guard.js';
+import { LimitReqGuard } from '../../src/guard/limit-req.js';
+import { guardRequest } from './guard-request.js';
+
+function limiter(config: Partial<LimitReqConfig>, maxKeys = 100_000): LimitReqGuard {
+  const full: LimitReqConfig = { rate: 10, burst: 0, nodelay: false, delay: 0, key: 'ip', status: 429, ...config };
+  return new LimitReqGuard({ config: full, routeName: 'test/route', maxKeys });
+}
+
+describe('limit_req', () => {
+  test('rate 10r/s burst 5 nodelay: 20 immediate requests give exactly 6 passes, then 429 with Retry-After', () => {
+    const guard = limiter({ rate: 10, burst: 5, nodelay: true });
+    const verdicts = Array.from({ length: 20 }, () => guard.admit(guardRequest('192.0.2.1')));
+    assert.ok(verdicts.every((v) => !(v instanceof Promise)), 'nodelay never holds a request');
+    assert.equal(verdicts.filter((v) => v === undefined).length, 6);
+    assert.ok(verdicts.slice(0, 6).every((v) => v === undefined), 'the first six pass');
+    for (const v of verdicts.slice(6) as Verdict[]) {
+      assert.equal(v?.status, 429);
+      assert.equal(v?.reason, 'rate_limited');
+      assert.ok(Number(v?.headers?.['retry-after']) >= 1);
+    }
+    // Another client has its own bucket.
+    assert.equal(guard.admit(guardRequest('192.0.2.2')), undefined);
+  });
+
+  test('after the burst, about `rate` requests per second get through', async () => {
+    const guard = limiter({ rate: 10, burst: 5, nodelay: true });
+    for (let i = 0; i < 20; i++) guard.admit(guardRequest('192.0.2.1'));
+    let passed = 0;
+    const start = performance.now();
+    while (performance.now() - start < 1000) {
+      if (guard.admit(guardRequest('192.0.2.1')) === undefined) passed++;
+      await sleep(5);
+    }
+    assert.ok(passed >= 8 && passed <= 12, `expected about 10 passes in 1 s, got ${passed}`);
+  });
+
+  test('a drained bucket allows a full burst again', async () => {
+    const guard = limiter({ rate: 20, burst: 2, nodelay: true });
+    const burst = () => Array.from({ length: 5 }, () => guard.admit(guardRequest('192.0.2.1'))).filter((v) => v === undefined).length;
+    assert.equal(burst(), 3);
+    await sleep(200);
+    assert.equal(burst(), 3);
+  });
+
+  test('without nodelay the burst is delayed at the rate, not rejected', async () => {
+    const guard = limiter({ rate: 10, burst: 5 });
+    const start = performance.now();
+    const verdicts = Array.from({ length: 8 }, () => guard.admit(guardRequest('192.0.2.1')));
+    assert.equal(verdicts[0], undefined, 'the first request is not held');
+    assert.ok(verdicts.slice(1, 6).every((v) => v instanceof Promise), 'the burst is held');
+    assert.deepEqual(verdicts.slice(6).map((v) => (v as Verdict)?.status), [429, 429], 'beyond the burst is rejected');
+    const settledAt: number[] = [];
+    const results = await Promise.all(verdicts.slice(1, 6).map(async (v) => {
+      const result = await v;
+      settledAt.push(performance.now() - start);
+      return result;
+    }));
+    assert.deepEqual(results, [undefined, undefined, undefined, undefined, undefined]);
+    // The fifth held request is released about 5 / 10 s after the first.
+    assert.ok(settledAt[4]! >= 450, `last held request released after ${settledAt[4]} ms`);
+    assert.ok(settledAt[0]! >= 90, `first held request released after ${settledAt[0]} ms`);
+  });
+
+  test('delay: N lets the first N excess requests through at once and holds the rest', async () => {
+    const guard = limiter({ rate: 10, burst: 5, delay: 2 });
+    const verdicts = Array.from({ length: 7 }, () => guard.admit(guardRequest('192.0.2.1')));
+    assert.deepEqual(verdicts.slice(0, 3), [undefined, undefined, undefined]);
+    assert.ok(verdicts.slice(3, 6).every((v) => v instanceof Promise));
+    assert.equal((verdicts[6] as Verdict)?.status, 429);
+    await Promise.all(verdicts.slice(3, 6));
+  });
+
+  test('key header:X-Api-Key gives each key its own bucket; requests without the header are not limited', () => {
+    const guard = limiter({ rate: 1, burst: 0, nodelay: true, key: 'header:X-Api-Key' });
+    const withKey = (key: string, ip: string) => guard.admit(guardRequest(ip, { 'x-api-key': key }));
+    assert.equal(withKey('alpha', '192.0.2.1'), undefined);
+    assert.equal(withKey('alpha', '192.0.2.2')?.status, 429, 'same key from another IP shares the bucket');
+    assert.equal(withKey('beta', '192.0.2.1'), undefined);
+    for (let i = 0; i < 5; i++) assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined);
+    const long = 'k'.repeat(10_000);
+    assert.equal(withKey(long, '192.0.2.1'), undefined);
+    assert.equal(withKey(long, '192.0.2.1')?.status, 429, 'long keys are still told apart');
+    assert.equal(withKey(`${long}x`, '192.0.2.1'), undefined);
+  });
+
+  test('key route: all clients share one bucket', () => {
+    const guard = limiter({ rate: 1, burst: 1, nodelay: true, key: 'route' });
+    const statuses = ['192.0.2.1', '192.0.2.2', '2001:db8::1'].map((ip) => guard.admit(guardRequest(ip))?.status ?? 200);
+    assert.deepEqual(statuses, [200, 200, 429]);
+  });
+
+  test('the rejection status is configurable', () => {
+    const guard = limiter({ rate: 1, nodelay: true, status: 503 });
+    guard.admit(guardRequest('192.0.2.1'));
+    assert.equal((guard.admit(guardRequest('192.0.2.1')) as Verdict)?.status, 503);
+  });
+
+  test('a flood of distinct clients never holds more than max_keys buckets', () => {
+    const guard = limiter({ rate: 1, burst: 10, nodelay: true }, 1000);
+    for (let i = 0; i < 100_000; i++) {
+      assert.equal(guard.admit(guardRequest(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)), undefined);
+    }
+    assert.ok(guard.size <= 1000, `${guard.size} buckets`);
+  });
+
+  test('at the cap the least recently used key is forgotten (its bucket starts afresh)', () => {
+    const guard = limiter({ rate: 1 / 60, burst: 0, nodelay: true }, 2);
+    assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.1'))?.status, 429);
+    assert.equal(guard.admit(guardRequest('192.0.2.2')), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.3')), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined, '192.0.2.1 was evicted');
+    assert.equal(guard.admit(guardRequest('192.0.2.3'))?.status, 429, 'recent keys are kept');
+  });
+
+  test('idle keys whose buckets have drained are expired as traffic continues', async () => {
+    const guard = limiter({ rate: 1000, burst: 0, nodelay: true });
+    for (let i = 0; i < 200; i++) guard.admit(guardRequest(`10.0.${i >> 8}.${i & 255}`));
+    assert.equal(guard.size, 200);
+    await sleep(20);
+    for (let i = 0; i < 120; i++) guard.admit(guardRequest(`10.1.0.${i}`));
+    assert.ok(guard.size <= 121, `${guard.size} buckets after the first 200 went idle`);
+    await sleep(20);
+    for (let i = 0; i < 200; i++) guard.admit(guardRequest('10.2.0.1'));
+    assert.ok(guard.size <= 2, `${guard.size} buckets left`);
+  });
+});
