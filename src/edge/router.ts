@@ -91,5 +91,7 @@ export function hostOf(header: string | undefined): string {
   }
   const colon = header.indexOf(':');
   if (colon >= 0) end = colon;
+  // "a.test." is the same name as "a.test" (a fully qualified name with its root label).
+  if (end > 1 && header.charCodeAt(end - 1) === 46) end--;
   return header.slice(0, end).toLowerCase();
 }

@@ -1,0 +1,164 @@
+// Active health checks (`health:` on an upstream): each watched pool is checked every
+// `interval`, its peers' checks spread evenly over the interval so they never all fire at
+// once. `fails` consecutive failures take a peer out (UpstreamPool.markHealth -> no traffic),
+// `passes` consecutive passes bring it back; every change is logged and published as a
+// 'health' event. Members are re-read every round, since app pools change them at any time.
+import type { HealthConfig } from '../../config/model.js';
+import type { EventBus } from '../../observe/events.js';
+import type { Logger } from '../../observe/logger.js';
+import type { Peer } from '../peer.js';
+import type { UpstreamPool } from '../upstream-pool.js';
+import { probe, type ProbeResult, type ProbeSpec } from './probe.js';
+
+export interface HealthProberDeps {
+  readonly events: EventBus;
+  readonly logger: Logger;
+  /** Replaceable for tests of the schedule; the real check otherwise. */
+  readonly probe?: (address: string, spec: ProbeSpec) => Promise<ProbeResult>;
+}
+
+interface PeerRecord {
+  failsInRow: number;
+  passesInRow: number;
+  checking: boolean;
+}
+
+class PoolWatch {
+  private readonly records = new Map<string, PeerRecord>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private round: NodeJS.Timeout | undefined;
+  private stopped = false;
+  readonly spec: ProbeSpec;
+
+  constructor(
+    readonly pool: UpstreamPool,
+    readonly health: HealthConfig,
+    private readonly deps: HealthProberDeps,
+  ) {
+    this.spec = { health, bodyPattern: health.body === undefined ? undefined : new RegExp(health.body), hostHeader: pool.config.hostHeader };
+  }
+
+  start(): void {
+    this.runRound();
+    this.round = setInterval(() => this.runRound(), this.health.intervalMs);
+    this.round.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.round) clearInterval(this.round);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private runRound(): void {
+    const peers = this.pool.peers.filter((peer) => !peer.config.down);
+    const current = new Set(peers.map((peer) => peer.address));
+    for (const address of this.records.keys()) if (!current.has(address)) this.records.delete(address);
+    const step = peers.length > 0 ? this.health.intervalMs / peers.length : 0;
+    peers.forEach((peer, index) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.check(peer);
+      }, Math.floor(step * index));
+      timer.unref();
+      this.timers.add(timer);
+    });
+  }
+
+  private async check(peer: Peer): Promise<void> {
+    if (this.stopped || !this.pool.peers.includes(peer)) return;
+    let record = this.records.get(peer.address);
+    if (!record) {
+      record = { failsInRow: 0, passesInRow: 0, checking: false };
+      this.records.set(peer.address, record);
+    }
+    // A check slower than the interval is not stacked with another one.
+    if (record.checking) return;
+    record.checking = true;
+    let result: ProbeResult;
+    try {
+      result = await (this.deps.probe ?? probe)(peer.address, this.spec);
+    } catch (error) {
+      result = { ok: false, reason: (error as Error).message };
+    } finally {
+      record.checking = false;
+    }
+    if (this.stopped || !this.pool.peers.includes(peer)) return;
+    this.judge(peer, record, result);
+  }
+
+  private judge(peer: Peer, record: PeerRecord, result: ProbeResult): void {
+    if (result.ok) {
+      record.failsInRow = 0;
+      record.passesInRow++;
+      if (!peer.healthy && record.passesInRow >= this.health.passes) this.flip(peer, true, result.reason);
+    } else {
+      record.passesInRow = 0;
+      record.failsInRow++;
+      if (peer.healthy && record.failsInRow >= this.health.fails) this.flip(peer, false, result.reason);
+    }
+  }
+
+  private flip(peer: Peer, healthy: boolean, reason: string): void {
+    if (!this.pool.markHealth(peer, healthy)) return;
+    const fields = { pool: this.pool.name, peer: peer.address, reason };
+    if (healthy) this.deps.logger.info(fields, 'upstream peer passed health checks; back in rotation');
+    else this.deps.logger.warn(fields, 'upstream peer failed health checks; out of rotation');
+    this.deps.events.emit('health', { pool: this.pool.name, peer: peer.address, healthy, reason });
+  }
+}
+
+export class HealthProber {
+  private readonly watches = new Map<string, PoolWatch>();
+
+  constructor(private readonly deps: HealthProberDeps) {}
+
+  /** Starts (or re-configures, or with no `health` stops) active checks of a pool. */
+  watch(pool: UpstreamPool, health: HealthConfig | undefined): void {
+    const existing = this.watches.get(pool.name);
+    if (!health) {
+      if (existing) this.unwatch(pool.name);
+      return;
+    }
+    if (existing && existing.pool === pool && sameHealth(existing.health, health) && existing.spec.hostHeader === pool.config.hostHeader) return;
+    if (existing) existing.stop();
+    const watch = new PoolWatch(pool, health, this.deps);
+    this.watches.set(pool.name, watch);
+    watch.start();
+  }
+
+  /** Stops checking a pool; its peers count as healthy again (nothing judges them any more). */
+  unwatch(poolName: string): void {
+    const watch = this.watches.get(poolName);
+    if (!watch) return;
+    watch.stop();
+    this.watches.delete(poolName);
+    for (const peer of watch.pool.peers) watch.pool.markHealth(peer, true);
+  }
+
+  /** Stops watching pools whose names are not in `names` (pools a reload removed). */
+  retain(names: Iterable<string>): void {
+    const keep = new Set(names);
+    for (const name of [...this.watches.keys()]) if (!keep.has(name)) this.unwatch(name);
+  }
+
+  stopAll(): void {
+    for (const watch of this.watches.values()) watch.stop();
+    this.watches.clear();
+  }
+}
+
+function sameHealth(a: HealthConfig, b: HealthConfig): boolean {
+  return (
+    a.type === b.type &&
+    a.path === b.path &&
+    a.intervalMs === b.intervalMs &&
+    a.timeoutMs === b.timeoutMs &&
+    a.fails === b.fails &&
+    a.passes === b.passes &&
+    a.statusMin === b.statusMin &&
+    a.statusMax === b.statusMax &&
+    a.body === b.body
+  );
+}

@@ -1,0 +1,37 @@
+// Builds real pools from config text (the way wharf does) and picks from them in tests.
+import { ConfigLoader } from '../../src/config/load.js';
+import type { Snapshot } from '../../src/config/model.js';
+import type { PickContext } from '../../src/balance/balancer.js';
+import type { Peer } from '../../src/balance/peer.js';
+import { PoolDirectory } from '../../src/balance/pool-directory.js';
+import type { UpstreamPool } from '../../src/balance/upstream-pool.js';
+
+/** A config with one upstream `u`; `upstream` is its YAML/JSON body. */
+export function snapshotWith(upstream: Record<string, unknown>, more: Record<string, unknown> = {}): Snapshot {
+  return new ConfigLoader({}).fromText('/nowhere/wharf.yaml', JSON.stringify({ upstreams: { u: upstream, ...more } }));
+}
+
+export function poolOf(upstream: Record<string, unknown>): { pool: UpstreamPool; directory: PoolDirectory } {
+  const directory = new PoolDirectory();
+  directory.reconcile(snapshotWith(upstream));
+  return { pool: directory.get('u')!, directory };
+}
+
+/** Server address for a one-letter name: a -> 127.0.0.1:9001, b -> :9002 ... */
+export const addr = (name: string): string => `127.0.0.1:${9000 + name.charCodeAt(0) - 96}`;
+export const nameOf = (peer: Peer | undefined): string => (peer ? String.fromCharCode(Number(peer.address.split(':')[1]) - 9000 + 96) : '-');
+
+export const ctx = (clientIp = '127.0.0.1', hashValue?: string): PickContext => ({ clientIp, hashValue });
+
+/** n picks, each released as a success at once (sequential traffic), as letters. */
+export function sequence(pool: UpstreamPool, n: number, context: PickContext = ctx()): string {
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    const peer = pool.select(context, new Set());
+    out += nameOf(peer);
+    if (peer) pool.release(peer, { ok: true, firstByteMs: 1, totalMs: 1 });
+  }
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
