@@ -17,6 +17,9 @@ import { createLogger, type Logger } from './observe/logger.js';
 import { Supervisor } from './supervise/supervisor.js';
 import { ControlServer } from './control/control-server.js';
 import { buildStatus, type WharfStatus } from './control/status.js';
+import { Observability } from './observe/observability.js';
+import { DashboardAssets } from './control/dashboard/assets.js';
+import { observeRoutes } from './control/observe-routes.js';
 
 export interface WharfOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -42,6 +45,8 @@ export class Wharf {
   private readonly prober: HealthProber;
   private readonly edge: EdgeHandler;
   private readonly control: ControlServer;
+  /** Metrics, live rates, event stream and alerts. */
+  readonly observe: Observability;
   private accessLog: AccessLog;
   private snapshotValue: Snapshot;
   private readonly recordSinks: ((record: AccessRecord) => void)[] = [];
@@ -63,6 +68,16 @@ export class Wharf {
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
     this.control = new ControlServer(this, this.logger);
+    this.observe = new Observability({
+      events: this.events,
+      pools: this.pools,
+      supervisor: this.supervisor,
+      logger: this.logger,
+      snapshot: () => this.snapshotValue,
+      activeRequests: () => this.edge.activeRequests,
+    });
+    this.onRecord((record) => this.observe.record(record));
+    this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
   }
 
   static async start(file: string, options: WharfOptions = {}): Promise<Wharf> {
@@ -99,7 +114,7 @@ export class Wharf {
   }
 
   status(): WharfStatus {
-    return buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime);
+    return buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime, this.observe.rates);
   }
 
   /** Re-reads the config file; a bad file is rejected whole and the running config stays. */
@@ -138,6 +153,7 @@ export class Wharf {
       return { ok: false, errors };
     }
     this.logger.info({ hash: snapshot.hash }, 'config reloaded');
+    this.observe.configure(snapshot);
     this.events.emit('reload', { ok: true, hash: snapshot.hash });
     return { ok: true, hash: snapshot.hash };
   }
@@ -157,6 +173,7 @@ export class Wharf {
     clearTimeout(timer);
     this.prober.stopAll();
     await this.supervisor.shutdown();
+    this.observe.stop();
     await this.control.close();
     await this.accessLog.close();
     await this.dispatchers.closeAll();
@@ -169,6 +186,7 @@ export class Wharf {
       // App instances get readiness/liveness from the supervisor; active checks are for listed servers.
       this.prober.watch(pool, snapshot.upstreams.has(pool.name) ? config?.health : undefined);
     }
+    this.prober.retain([...this.pools.all()].map((p) => p.name));
   }
 
   private async applyListeners(snapshot: Snapshot): Promise<void> {

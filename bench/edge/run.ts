@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   if (has('haproxy')) {
     const port = await freePort();
-    writeFileSync(join(dir, 'haproxy.cfg'), `global\n  nbthread 1\n  maxconn 10000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option forwardfor\n  http-reuse always\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend be\nbackend be\n  server s1 ${upstream}\n`);
+    writeFileSync(join(dir, 'haproxy.cfg'), `global\n  nbthread 1\n  maxconn 4000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option forwardfor\n  http-reuse always\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend be\nbackend be\n  server s1 ${upstream}\n`);
     const child = spawnPinned(0, 'haproxy', ['-f', join(dir, 'haproxy.cfg')]);
     await waitForPort(port);
     targets.push({ name: 'haproxy', port, child });

@@ -30,8 +30,12 @@ export class ConsistentHashBalancer implements Balancer {
     let index = findPoint(ring.hashes, crc32(key) >>> 0);
     for (let tries = 0; tries <= MAX_TRIES; tries++, index++) {
       const peer = ring.peers[index % count]!;
-      // nginx runs its round-robin bookkeeping over the servers sharing the point's name.
-      if (set.available(peer)) return smoothWeightedPick(set, (p) => p === peer);
+      if (set.available(peer)) {
+        // nginx runs a round-robin step over the servers named by the point; for one server
+        // that nets out to nothing but the effective weight's climb back.
+        if (peer.effectiveWeight < peer.config.weight) peer.effectiveWeight++;
+        return peer;
+      }
     }
     return smoothWeightedPick(set);
   }

@@ -91,6 +91,11 @@ export class UpstreamPool {
     return this.members.some((peer) => peer.isUp(now, this.single));
   }
 
+  /** Whether `peer` is up now (not down, draining, unhealthy or benched), busy or not: what status pages show. */
+  isPeerUp(peer: Peer): boolean {
+    return peer.isUp(Date.now(), this.single);
+  }
+
   /** Picks a peer not in `tried` and counts the request against it; undefined when none can take it. */
   select(ctx: PickContext, tried: ReadonlySet<Peer>): Peer | undefined {
     const now = Date.now();
@@ -135,8 +140,11 @@ export class UpstreamPool {
   release(peer: Peer, outcome: Outcome): void {
     if (peer.inFlight > 0) peer.inFlight--;
     const now = Date.now();
-    if (this.single && this.members[0] === peer) peer.totalRequests++;
-    else if (outcome.ok) peer.recordSuccess(now);
+    if (this.single && this.members[0] === peer) {
+      // nginx keeps no failure state for a lone server: there is nowhere else to send traffic.
+      peer.totalRequests++;
+      if (!outcome.ok) peer.totalFailures++;
+    } else if (outcome.ok) peer.recordSuccess(now);
     else peer.recordFailure(now);
     if (outcome.ok) {
       const latency = this.config.leastTime === 'last_byte' ? outcome.totalMs : outcome.firstByteMs;

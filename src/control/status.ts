@@ -4,6 +4,16 @@ import type { Snapshot } from '../config/model.js';
 import type { PoolDirectory } from '../balance/pool-directory.js';
 import type { Runtime } from '../edge/runtime.js';
 import type { AppStatus, Supervisor } from '../supervise/supervisor.js';
+import type { RateSample, RouteRates } from '../observe/route-rates.js';
+
+/** Live numbers over the last few seconds (RouteRates' window). */
+export interface LiveRate {
+  readonly rps: number;
+  /** Share (0..1) of 5xx answers. */
+  readonly error_rate: number;
+  /** null without requests in the window. */
+  readonly p99_ms: number | null;
+}
 
 export interface ServerStatus {
   readonly address: string;
@@ -27,15 +37,29 @@ export interface UpstreamStatus {
 
 export interface WharfStatus {
   readonly config: { readonly file: string; readonly hash: string };
+  /** Whether actions (POSTs) need `Authorization: Bearer TOKEN`; the dashboard asks first. */
+  readonly control?: { readonly token_required: boolean };
   readonly apps: readonly AppStatus[];
   readonly upstreams: readonly UpstreamStatus[];
-  readonly routes: readonly { readonly name: string; readonly hosts: readonly string[]; readonly path: string; readonly target: string }[];
+  readonly routes: readonly {
+    readonly name: string;
+    readonly hosts: readonly string[];
+    readonly path: string;
+    readonly target: string;
+    readonly rate?: LiveRate;
+  }[];
+  /** Every request the edge answered (matched or not), when live rates are kept. */
+  readonly totals?: LiveRate & { readonly window_seconds: number };
 }
 
-export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor: Supervisor, runtime: Runtime): WharfStatus {
-  const now = Date.now();
+function liveRate(sample: RateSample): LiveRate {
+  return { rps: sample.rps, error_rate: sample.errorRate, p99_ms: sample.p99Ms };
+}
+
+export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor: Supervisor, runtime: Runtime, rates?: RouteRates): WharfStatus {
   return {
     config: { file: snapshot.file, hash: snapshot.hash },
+    control: { token_required: snapshot.control.token !== '' },
     apps: supervisor.status(),
     upstreams: [...pools.all()].map((pool) => ({
       name: pool.name,
@@ -46,7 +70,7 @@ export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor
         weight: peer.config.weight,
         backup: peer.config.backup,
         down: peer.config.down,
-        healthy: peer.isUsable(now) || (peer.inFlight > 0 && peer.healthy),
+        healthy: pool.isPeerUp(peer),
         active: peer.inFlight,
         fails: peer.fails,
         requests: peer.totalRequests,
@@ -58,6 +82,8 @@ export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor
       hosts: route.hosts,
       path: route.path,
       target: route.config.action.kind === 'proxy' ? `proxy ${route.config.action.pool}` : route.config.action.kind === 'static' ? `static ${route.config.action.root}` : `redirect ${route.config.action.to}`,
+      ...(rates && { rate: liveRate(rates.route(route.name)) }),
     })),
+    ...(rates && { totals: { ...liveRate(rates.totals()), window_seconds: rates.windowSeconds } }),
   };
 }

@@ -9,6 +9,7 @@ import type { CompiledRoute, Runtime } from './runtime.js';
 import { normalizePath } from './headers.js';
 import { rawErrorResponse, sendText, type AnyResponse } from './responses.js';
 import { proxyUpgrade } from './upgrade.js';
+import { hasBody } from './request-body.js';
 import type { Rejection, Verdict } from '../guard/guard.js';
 
 export interface EdgeHooks {
@@ -48,7 +49,7 @@ export class EdgeHandler {
     if (!route) {
       ex.reason = 'no_route';
       ex.status = 404;
-      sendText(res, 404);
+      ex.bytesOut = sendText(res, 404);
       return;
     }
     this.admit(ex, route, 0);
@@ -94,16 +95,26 @@ export class EdgeHandler {
     let url = req.url ?? '/';
     let hostHeader = (req.headers.host ?? req.headers[':authority']) as string | undefined;
     if (url.charCodeAt(0) !== 47) {
-      // absolute-form (proxy-style) request line: route by the URL's host and path.
+      // absolute-form (proxy-style) request line: route by the URL's host and path, and the
+      // URL's authority replaces Host (RFC 9112 §3.2.2).
+      let parsed: URL | undefined;
       try {
-        const parsed = new URL(url);
-        hostHeader = parsed.host;
-        url = `${parsed.pathname}${parsed.search}`;
-        req.url = url;
+        parsed = new URL(url);
       } catch {
-        if (res) sendText(res, 400);
+        parsed = undefined;
+      }
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.host) {
+        if (res) badRequest(res, req);
         return undefined;
       }
+      hostHeader = parsed.host;
+      url = `${parsed.pathname}${parsed.search}`;
+      req.url = url;
+      if (req.httpVersionMajor === 1) req.headers.host = hostHeader;
+    }
+    if (req.httpVersionMajor === 1 && !validHost(req, hostHeader)) {
+      if (res) badRequest(res, req);
+      return undefined;
     }
     const q = url.indexOf('?');
     const path = normalizePath(q < 0 ? url : url.slice(0, q));
@@ -126,7 +137,11 @@ export class EdgeHandler {
       if (verdict instanceof Promise) {
         verdict.then(
           (v) => (v ? this.reject(ex, route, v) : this.admit(ex, route, i + 1)),
-          () => sendText(ex.res, 500),
+          () => {
+            ex.status = 500;
+            ex.reason = 'guard_error';
+            ex.bytesOut = sendText(ex.res, 500);
+          },
         );
         return;
       }
@@ -150,9 +165,9 @@ export class EdgeHandler {
     ex.status = rejection.status;
     this.hooks.rejected(route.name, rejection);
     if (ex.res) {
-      sendText(ex.res, rejection.status, rejection.headers);
       // Do not read a body we refused (413 by Content-Length): close instead of draining it.
-      if (ex.req.headers['content-length'] && ex.req.httpVersionMajor === 1) (ex.res as { shouldKeepAlive?: boolean }).shouldKeepAlive = false;
+      const unreadBody = ex.req.httpVersionMajor === 1 && !ex.req.complete && hasBody(ex.req);
+      ex.bytesOut = sendText(ex.res, rejection.status, unreadBody ? { ...rejection.headers, connection: 'close' } : rejection.headers);
     }
   }
 
@@ -164,4 +179,22 @@ export class EdgeHandler {
       for (const wake of waiters) wake();
     }
   }
+}
+
+/** One Host header (RFC 9112 §3.2: more than one is a 400), with no characters a name cannot have. */
+function validHost(req: AnyRequest, host: string | undefined): boolean {
+  const raw = (req as IncomingMessage).rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++seen > 1) return false;
+  }
+  return host === undefined || !INVALID_HOST.test(host);
+}
+
+const INVALID_HOST = /[\s/\\@?#]|\.\./;
+
+/** A request the edge refuses to route: 400 and the connection closed. */
+function badRequest(res: AnyResponse, req: AnyRequest): void {
+  sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
 }

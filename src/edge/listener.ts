@@ -5,6 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureServer, type Http2SecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ListenConfig } from '../config/model.js';
 import type { Logger } from '../observe/logger.js';
@@ -59,17 +60,29 @@ export class Listener {
     };
     if (config.tls) {
       this.certs = new CertificateStore(config.tls, logger);
-      const tls = { ...this.certs.defaultPair, SNICallback: this.certs.sni, minVersion: 'TLSv1.2' as const };
+      const certs = this.certs;
+      // A client that connects and never finishes the handshake is cut like one that never sends headers.
+      const tls = { ...certs.defaultPair, SNICallback: certs.sni, minVersion: 'TLSv1.2' as const, handshakeTimeout: settings.clientHeaderMs };
       this.server = config.http2
         ? createSecureServer({ ...tls, allowHTTP1: true, maxSessionMemory: 32, settings: { maxHeaderListSize: settings.maxHeaderSize } }, onRequest as never)
         : createHttpsServer({ ...tls, ...http1 }, onRequest as never);
       if (config.http2) {
-        Object.assign(this.server, { headersTimeout: http1.headersTimeout, keepAliveTimeout: http1.keepAliveTimeout, requestTimeout: 0 });
+        // HTTP/1.1 clients of an HTTP/2 listener are served by Node's HTTP/1 code, which reads its
+        // settings from these server properties (the constructor options do not reach it).
+        Object.assign(this.server, {
+          headersTimeout: http1.headersTimeout,
+          keepAliveTimeout: http1.keepAliveTimeout,
+          requestTimeout: 0,
+          connectionsCheckingInterval: http1.connectionsCheckingInterval,
+          maxHeaderSize: http1.maxHeaderSize,
+          requireHostHeader: true,
+        });
         this.server.on('session', (session: Http2Session) => {
           this.sessions.add(session);
           session.once('close', () => this.sessions.delete(session));
         });
       }
+      certs.onChange(() => (this.server as TlsServer).setSecureContext({ ...certs.defaultPair, minVersion: 'TLSv1.2' }));
     } else {
       this.server = createHttpServer(http1, onRequest as never);
     }

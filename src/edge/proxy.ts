@@ -124,7 +124,7 @@ class ProxiedRequest {
     this.done = true;
     this.ex.reason = failure.reason;
     this.ex.status = failure.status;
-    sendText(this.ex.res, failure.status, undefined, body);
+    this.ex.bytesOut = sendText(this.ex.res, failure.status, undefined, body);
     // The client's unread body would otherwise stall the keep-alive connection.
     if (this.body && !this.body.started) this.ex.req.resume();
   }

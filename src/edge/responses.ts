@@ -14,16 +14,19 @@ export function statusText(status: number): string {
   return TEXT[status] ?? 'Error';
 }
 
-export function sendText(res: AnyResponse, status: number, headers?: Readonly<Record<string, string>>, body?: string): void {
+/** Answers with a short text body; returns the body's size in bytes for the access log. */
+export function sendText(res: AnyResponse, status: number, headers?: Readonly<Record<string, string>>, body?: string): number {
   if (res.headersSent) {
     res.destroy();
-    return;
+    return 0;
   }
   const text = `${body ?? statusText(status)}\n`;
-  const head: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+  const length = Buffer.byteLength(text);
+  const head: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': length };
   if (headers) Object.assign(head, headers);
   (res as ServerResponse).writeHead(status, head);
   res.end(text);
+  return length;
 }
 
 /** A raw HTTP/1.1 error for sockets the HTTP parser gave up on; the connection is closed. */

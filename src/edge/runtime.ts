@@ -77,7 +77,7 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
           const to = action.to.replace(/\$host/g, ex.host).replace(/\$request_uri/g, ex.req.url ?? '/');
           ex.status = action.status;
           ex.res.statusCode = action.status;
-          sendText(ex.res, action.status, { location: to }, `Moved to ${to}`);
+          ex.bytesOut = sendText(ex.res, action.status, { location: to }, `Moved to ${to}`);
         },
       },
     };

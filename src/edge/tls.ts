@@ -11,6 +11,8 @@ interface LoadedPair {
   readonly pair: TlsCert;
   context: SecureContext;
   names: string[];
+  /** The PEM bytes the context was made from (a file may change again under us). */
+  pem: { cert: Buffer; key: Buffer };
 }
 
 export class CertificateStore {
@@ -18,6 +20,7 @@ export class CertificateStore {
   private exact = new Map<string, LoadedPair>();
   private wildcard = new Map<string, LoadedPair>();
   private watched: string[] = [];
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(
     pairs: readonly TlsCert[],
@@ -33,8 +36,15 @@ export class CertificateStore {
   }
 
   get defaultPair(): { cert: Buffer; key: Buffer } {
-    const pair = this.loaded[0]!.pair;
-    return { cert: readFileSync(pair.cert), key: readFileSync(pair.key) };
+    return this.loaded[0]!.pem;
+  }
+
+  /**
+   * Called after any pair changed. Clients without SNI never reach the SNI callback and get
+   * the server's own context, so the listener must swap that one itself.
+   */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
   }
 
   readonly sni = (servername: string, callback: (error: Error | null, context?: SecureContext) => void): void => {
@@ -56,6 +66,7 @@ export class CertificateStore {
     this.unwatch();
     this.loaded = loaded;
     this.index();
+    this.changed();
     for (const entry of loaded) {
       for (const file of [entry.pair.cert, entry.pair.key]) {
         watchFile(file, { interval: this.pollMs }, () => this.refresh(entry));
@@ -73,10 +84,22 @@ export class CertificateStore {
       const fresh = load(entry.pair);
       entry.context = fresh.context;
       entry.names = fresh.names;
+      entry.pem = fresh.pem;
       this.index();
+      this.changed();
       this.logger.info({ cert: entry.pair.cert, names: entry.names }, 'certificate reloaded');
     } catch (error) {
       this.logger.warn({ cert: entry.pair.cert, err: (error as Error).message }, 'certificate changed but could not be loaded; keeping the previous one');
+    }
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'certificate change could not be applied');
+      }
     }
   }
 
@@ -98,7 +121,7 @@ export class CertificateStore {
   }
 }
 
-function load(pair: TlsCert): { context: SecureContext; names: string[] } {
+function load(pair: TlsCert): { context: SecureContext; names: string[]; pem: { cert: Buffer; key: Buffer } } {
   const cert = readFileSync(pair.cert);
   const key = readFileSync(pair.key);
   const context = createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
@@ -112,5 +135,5 @@ function load(pair: TlsCert): { context: SecureContext; names: string[] } {
     const cn = /CN=([^\n,]+)/.exec(x509.subject)?.[1];
     if (cn) names.push(cn.toLowerCase());
   }
-  return { context, names };
+  return { context, names, pem: { cert, key } };
 }

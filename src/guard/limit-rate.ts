@@ -9,12 +9,20 @@ import { Transform, type TransformCallback } from 'node:stream';
 const SLICES_PER_SECOND = 10;
 /** ...and never larger than this, so fast rates still go out smoothly. */
 const MAX_SLICE = 64 * 1024;
+/**
+ * Credit the bucket may hold beyond one slice, in seconds of rate: a timer that fires late
+ * (a busy event loop) is made up for on the next slices instead of lowering the rate, while
+ * a stalled upstream can never turn into more than this burst afterwards.
+ */
+const CATCH_UP_SECONDS = 0.25;
 
 class Throttle extends Transform {
   private readonly slice: number;
+  private readonly capacity: number;
   private unthrottled: number;
+  private pacing = false;
   private tokens = 0;
-  private refilledAt = performance.now();
+  private refilledAt = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -23,6 +31,7 @@ class Throttle extends Transform {
   ) {
     super();
     this.slice = Math.max(1, Math.min(MAX_SLICE, Math.floor(bytesPerSecond / SLICES_PER_SECOND)));
+    this.capacity = this.slice + bytesPerSecond * CATCH_UP_SECONDS;
     this.unthrottled = Math.max(0, after);
   }
 
@@ -36,8 +45,10 @@ class Throttle extends Transform {
         return;
       }
       this.push(chunk.subarray(0, offset));
-      // Pacing starts now, with no credit saved up during the full-speed part.
-      this.tokens = 0;
+    }
+    if (!this.pacing) {
+      // Pacing starts with the first paced byte, with no credit saved up before it.
+      this.pacing = true;
       this.refilledAt = performance.now();
     }
     this.sendPaced(chunk, offset, callback);
@@ -65,8 +76,7 @@ class Throttle extends Transform {
 
   private refill(): void {
     const now = performance.now();
-    // The bucket holds at most one slice, so a stall upstream never turns into a burst later.
-    this.tokens = Math.min(this.slice, this.tokens + ((now - this.refilledAt) * this.bytesPerSecond) / 1000);
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) * this.bytesPerSecond) / 1000);
     this.refilledAt = now;
   }
 

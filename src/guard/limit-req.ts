@@ -12,14 +12,8 @@
 import { createHash } from 'node:crypto';
 import type { LimitReqConfig } from '../config/model.js';
 import type { Guard, GuardRequest, Verdict } from './guard.js';
+import { BucketTable } from './bucket-table.js';
 import { rateLimited } from './rejections.js';
-
-interface Bucket {
-  excess: number;
-  last: number;
-  /** When the bucket will have leaked empty (equivalent to no bucket). */
-  idleAt: number;
-}
 
 type KeyOf = (request: GuardRequest) => string;
 
@@ -47,14 +41,13 @@ export interface LimitReqOptions {
 
 export class LimitReqGuard implements Guard {
   readonly name = 'limit_req';
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: BucketTable;
   private readonly keyOf: KeyOf;
   private readonly ratePerMs: number;
   private readonly burst: number;
   /** Excess up to which requests pass without waiting. */
   private readonly delayThreshold: number;
   private readonly status: number;
-  private readonly maxKeys: number;
   private readonly now: () => number;
 
   constructor(options: LimitReqOptions) {
@@ -64,7 +57,7 @@ export class LimitReqGuard implements Guard {
     this.burst = config.burst;
     this.delayThreshold = config.nodelay ? Number.POSITIVE_INFINITY : config.delay;
     this.status = config.status;
-    this.maxKeys = Math.max(1, options.maxKeys);
+    this.buckets = new BucketTable(Math.max(1, options.maxKeys));
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -79,7 +72,7 @@ export class LimitReqGuard implements Guard {
     if (key === '') return undefined;
     if (key.length > MAX_KEY_LENGTH) key = createHash('sha256').update(key).digest('base64');
     const now = this.now();
-    this.expireIdle(now);
+    this.buckets.expireIdle(now, 2);
 
     const bucket = this.buckets.get(key);
     let excess = 0;
@@ -91,31 +84,16 @@ export class LimitReqGuard implements Guard {
         const waitMs = (remaining + 1 - this.burst) / this.ratePerMs;
         return rateLimited(this.status, Math.min(86_400, Math.max(1, Math.ceil(waitMs / 1000))));
       }
-      this.buckets.delete(key);
       bucket.excess = excess;
       bucket.last = now;
       bucket.idleAt = now + (excess + 1) / this.ratePerMs;
-      this.buckets.set(key, bucket);
+      this.buckets.touch(bucket);
     } else {
-      if (this.buckets.size >= this.maxKeys) this.evictOldest();
-      this.buckets.set(key, { excess: 0, last: now, idleAt: now + 1 / this.ratePerMs });
+      this.buckets.add(key, 0, now, now + 1 / this.ratePerMs);
     }
 
     if (excess <= this.delayThreshold) return undefined;
     const delayMs = (excess - this.delayThreshold) / this.ratePerMs;
     return new Promise<Verdict>((resolve) => setTimeout(resolve, delayMs, undefined));
-  }
-
-  private expireIdle(now: number): void {
-    let checked = 0;
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.idleAt > now || ++checked > 2) return;
-      this.buckets.delete(key);
-    }
-  }
-
-  private evictOldest(): void {
-    const oldest = this.buckets.keys().next();
-    if (!oldest.done) this.buckets.delete(oldest.value);
   }
 }

@@ -53,7 +53,12 @@ export class ConfigDraft {
     return created;
   }
 
-  render(header: readonly string[]): ImportResult {
+  /**
+   * The YAML text. `fileOrder` lists the source files (main first) so notes read in source
+   * order: by file, then by line.
+   */
+  render(header: readonly string[], fileOrder: readonly string[] = []): ImportResult {
+    const bySource = sourceOrder(fileOrder);
     const ordered: Record<string, unknown> = {};
     for (const key of [...KEY_ORDER, ...Object.keys(this.config)]) {
       const value = this.config[key];
@@ -64,7 +69,7 @@ export class ConfigDraft {
     const doc = new Document(ordered);
     const trailing: string[] = [];
     const before = new Map<Node, string[]>();
-    for (const note of this.notes) {
+    for (const note of [...this.notes].sort((a, b) => bySource(a.text, b.text))) {
       const node = note.path ? nodeAt(doc, note.path) : undefined;
       if (!node) trailing.push(note.text);
       else before.set(node, [...(before.get(node) ?? []), note.text]);
@@ -72,7 +77,7 @@ export class ConfigDraft {
     for (const [node, texts] of before) node.commentBefore = texts.map((t) => ` ${t}`).join('\n');
     doc.commentBefore = header.map((line) => ` ${line}`).join('\n');
     if (trailing.length) doc.comment = trailing.map((t) => ` ${t}`).join('\n');
-    return { yaml: doc.toString({ lineWidth: 0 }), untranslated: [...this.untranslated] };
+    return { yaml: doc.toString({ lineWidth: 0 }), untranslated: [...this.untranslated].sort(bySource) };
   }
 }
 
@@ -94,6 +99,21 @@ function nodeAt(doc: Document, path: DraftPath): Node | undefined {
     } else return undefined;
   }
   return target;
+}
+
+/** Compares notes by the "FILE:LINE" they start with (after an optional "untranslated: "). */
+function sourceOrder(files: readonly string[]): (a: string, b: string) => number {
+  const place = (text: string): [number, number] => {
+    const match = /^(?:untranslated: )?(.+?):(\d+):/.exec(text);
+    if (!match) return [files.length, 0];
+    const index = files.indexOf(match[1]!);
+    return [index < 0 ? files.length : index, Number(match[2])];
+  };
+  return (a, b) => {
+    const [fileA, lineA] = place(a);
+    const [fileB, lineB] = place(b);
+    return fileA - fileB || lineA - lineB;
+  };
 }
 
 function oneLine(text: string): string {

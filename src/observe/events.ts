@@ -14,12 +14,26 @@ export interface InstanceEvent {
 export interface HealthEvent { readonly pool: string; readonly peer: string; readonly healthy: boolean; readonly reason?: string }
 export interface ReloadEvent { readonly ok: boolean; readonly hash?: string; readonly errors?: readonly string[] }
 export interface RejectEvent { readonly route: string; readonly reason: string; readonly status: number }
+/** An alert incident starting (firing) or ending (resolved); see src/observe/alerts/. */
+export interface AlertEvent {
+  readonly status: 'firing' | 'resolved';
+  /** The rule: instance_fatal, upstream_unavailable, route_error_rate. */
+  readonly alert: string;
+  /** Identifies the incident within its rule (app/id, upstream or route name). */
+  readonly key: string;
+  readonly summary: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** ms since epoch. */
+  readonly startsAt: number;
+  readonly endsAt?: number;
+}
 
 export interface WharfEventMap {
   instance: [InstanceEvent];
   health: [HealthEvent];
   reload: [ReloadEvent];
   reject: [RejectEvent];
+  alert: [AlertEvent];
 }
 
 export class EventBus extends EventEmitter<WharfEventMap> {

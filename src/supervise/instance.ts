@@ -2,20 +2,19 @@
 // it. It walks the state table in instance-state.ts: it spawns, waits for readiness, watches
 // liveness, stops gracefully, and applies the restart policy (backoff, crash-loop guard)
 // when its process ends without being asked to.
-import type { ChildProcess } from 'node:child_process';
 import type { AppConfig } from '../config/model.js';
 import { Backoff } from './backoff.js';
 import { watchLiveness, watchReadiness } from './checks.js';
 import { CrashLoopGuard } from './crash-loop.js';
 import { assertTransition, type InstanceState } from './instance-state.js';
-import { LineSplitter } from './line-splitter.js';
 import { readRssBytes } from './memory.js';
 import type { PortAllocator } from './ports.js';
 import { cpuSecondsOf, readProcStat } from './proc-stat.js';
-import { killGroupNow, spawnGroupLeader, terminateGroup } from './process-group.js';
+import { killGroupNow, terminateGroup } from './process-group.js';
+import { startChildRun, type ChildRun, type OutputStream } from './child-run.js';
 import type { ExitRecord, InstanceStatus } from './status.js';
 
-export type OutputStream = 'out' | 'err';
+export type { OutputStream } from './child-run.js';
 
 export interface InstanceHooks {
   /** After every state change: pool membership, events and logs follow from it. */
@@ -59,7 +58,6 @@ export class Instance {
   private readonly hooks: InstanceHooks;
   private readonly backoff = new Backoff();
   private crashLoop: CrashLoopGuard;
-  private child?: ChildProcess;
   private exited?: Promise<void>;
   private portAllocated = false;
   private generation = 0;
@@ -220,44 +218,29 @@ export class Instance {
     this.port = port;
     this.failedStartReason = undefined;
     this.restartReason = undefined;
-    let child: ChildProcess;
+    let run: ChildRun;
     try {
-      child = spawnGroupLeader({
-        argv: config.argv,
-        cwd: config.cwd,
-        env: { ...process.env, ...config.env, PORT: String(port), WHARF_INSTANCE: String(this.index), WHARF_APP: this.app },
-        ipc: config.waitReady,
-      });
+      run = startChildRun(
+        {
+          argv: config.argv,
+          cwd: config.cwd,
+          env: { ...process.env, ...config.env, PORT: String(port), WHARF_INSTANCE: String(this.index), WHARF_APP: this.app },
+          ipc: config.waitReady,
+        },
+        {
+          exit: (code, signal, detail) => this.onExit(generation, code, signal, detail),
+          line: (stream, line) => this.hooks.output(this, stream, line),
+        },
+      );
     } catch (error) {
       this.transition('starting');
       this.onExit(generation, null, null, `cannot start ${config.argv[0]}: ${(error as Error).message}`);
       return;
     }
-    this.child = child;
-    this.pid = child.pid ?? null;
-    this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null);
+    this.pid = run.pid;
+    this.procStartTime = run.startTime;
     this.startedAt = Date.now();
-    this.exited = new Promise((resolve) => {
-      let finished = false;
-      const finish = (code: number | null, signal: NodeJS.Signals | null, detail?: string) => {
-        if (finished) return;
-        finished = true;
-        this.onExit(generation, code, signal, detail);
-        resolve();
-      };
-      child.once('exit', finish);
-      // Without a pid the program never started (ENOENT, bad cwd...) and no 'exit' follows.
-      child.on('error', (error) => {
-        if (child.pid === undefined) finish(null, null, `cannot start ${config.argv[0]}: ${error.message}`);
-      });
-    });
-    for (const [stream, name] of [[child.stdout, 'out'], [child.stderr, 'err']] as const) {
-      if (!stream) continue;
-      const lines = new LineSplitter((line) => this.hooks.output(this, name, line));
-      stream.on('data', (chunk: Buffer) => lines.push(chunk));
-      stream.on('end', () => lines.end());
-      stream.on('error', () => lines.end());
-    }
+    this.exited = run.exited;
     this.transition('starting');
     this.hooks.processChanged(this);
     if (this.pid === null) return;
@@ -268,7 +251,7 @@ export class Instance {
       void this.terminate(this.failedStartReason);
     }, config.startTimeoutMs);
     const onReady = () => this.becomeReady(generation);
-    if (config.waitReady) child.on('message', (message) => message === 'ready' && onReady());
+    if (config.waitReady) run.child.on('message', (message) => message === 'ready' && onReady());
     else this.cancelChecks.push(watchReadiness(port, config.health, onReady));
   }
 
@@ -321,7 +304,6 @@ export class Instance {
     const exitText = detail ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
     const reason = this.failedStartReason ?? this.restartReason ?? (this.stopRequested ? 'stopped' : exitText);
     this.transition('exited', reason === exitText ? reason : `${reason} (${exitText})`);
-    this.child = undefined;
     this.pid = null;
     this.procStartTime = null;
     this.port = null;

@@ -6,6 +6,12 @@ import type { Verdict } from '../../src/guard/guard.js';
 import { LimitReqGuard } from '../../src/guard/limit-req.js';
 import { guardRequest } from './guard-request.js';
 
+/** Status of a verdict answered at once (nodelay), 200 for admitted. */
+function statusOf(verdict: Verdict | Promise<Verdict>): number {
+  assert.ok(!(verdict instanceof Promise), 'answered without delay');
+  return verdict?.status ?? 200;
+}
+
 function limiter(config: Partial<LimitReqConfig>, maxKeys = 100_000): LimitReqGuard {
   const full: LimitReqConfig = { rate: 10, burst: 0, nodelay: false, delay: 0, key: 'ip', status: 429, ...config };
   return new LimitReqGuard({ config: full, routeName: 'test/route', maxKeys });
@@ -79,18 +85,18 @@ describe('limit_req', () => {
     const guard = limiter({ rate: 1, burst: 0, nodelay: true, key: 'header:X-Api-Key' });
     const withKey = (key: string, ip: string) => guard.admit(guardRequest(ip, { 'x-api-key': key }));
     assert.equal(withKey('alpha', '192.0.2.1'), undefined);
-    assert.equal(withKey('alpha', '192.0.2.2')?.status, 429, 'same key from another IP shares the bucket');
+    assert.equal(statusOf(withKey('alpha', '192.0.2.2')), 429, 'same key from another IP shares the bucket');
     assert.equal(withKey('beta', '192.0.2.1'), undefined);
     for (let i = 0; i < 5; i++) assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined);
     const long = 'k'.repeat(10_000);
     assert.equal(withKey(long, '192.0.2.1'), undefined);
-    assert.equal(withKey(long, '192.0.2.1')?.status, 429, 'long keys are still told apart');
+    assert.equal(statusOf(withKey(long, '192.0.2.1')), 429, 'long keys are still told apart');
     assert.equal(withKey(`${long}x`, '192.0.2.1'), undefined);
   });
 
   test('key route: all clients share one bucket', () => {
     const guard = limiter({ rate: 1, burst: 1, nodelay: true, key: 'route' });
-    const statuses = ['192.0.2.1', '192.0.2.2', '2001:db8::1'].map((ip) => guard.admit(guardRequest(ip))?.status ?? 200);
+    const statuses = ['192.0.2.1', '192.0.2.2', '2001:db8::1'].map((ip) => statusOf(guard.admit(guardRequest(ip))));
     assert.deepEqual(statuses, [200, 200, 429]);
   });
 
@@ -111,11 +117,11 @@ describe('limit_req', () => {
   test('at the cap the least recently used key is forgotten (its bucket starts afresh)', () => {
     const guard = limiter({ rate: 1 / 60, burst: 0, nodelay: true }, 2);
     assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined);
-    assert.equal(guard.admit(guardRequest('192.0.2.1'))?.status, 429);
+    assert.equal(statusOf(guard.admit(guardRequest('192.0.2.1'))), 429);
     assert.equal(guard.admit(guardRequest('192.0.2.2')), undefined);
     assert.equal(guard.admit(guardRequest('192.0.2.3')), undefined);
     assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined, '192.0.2.1 was evicted');
-    assert.equal(guard.admit(guardRequest('192.0.2.3'))?.status, 429, 'recent keys are kept');
+    assert.equal(statusOf(guard.admit(guardRequest('192.0.2.3'))), 429, 'recent keys are kept');
   });
 
   test('idle keys whose buckets have drained are expired as traffic continues', async () => {

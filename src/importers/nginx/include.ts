@@ -3,7 +3,7 @@
 // and the included directives appear where the include stood.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseNginx, placeOf, type NginxDirective } from './parse.js';
+import { parseNginx, type NginxDirective } from './parse.js';
 
 /** An include that could not be followed; the translator reports it as untranslated. */
 export interface IncludeProblem {
@@ -54,7 +54,7 @@ export function loadNginxConfig(path: string): LoadedNginxConfig {
         if (!isFile(file)) {
           problems.push({ directive, why: `${shown(file)} does not exist, so its directives are not imported` });
         } else if (chain.includes(file) || depth >= MAX_DEPTH) {
-          problems.push({ directive, why: `include loop through ${shown(file)} (${placeOf(directive)})` });
+          problems.push({ directive, why: `include loop through ${shown(file)}` });
         } else {
           out.push(...expand(readFile(file), depth + 1, [...chain, file]));
         }

@@ -1,0 +1,301 @@
+// One app: its instances, its pool membership (the ready instances), its log file and its
+// memory limit. User actions on one app run one at a time, in order.
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppConfig } from '../config/model.js';
+import { serverOf } from '../config/normalize.js';
+import type { PoolDirectory } from '../balance/pool-directory.js';
+import type { UpstreamPool } from '../balance/upstream-pool.js';
+import type { EventBus } from '../observe/events.js';
+import type { Logger } from '../observe/logger.js';
+import { SupervisorError } from './errors.js';
+import { Instance, type InstanceHooks, type OutputStream } from './instance.js';
+import type { InstanceState } from './instance-state.js';
+import { tailLog } from './log-reader.js';
+import { LogWriter } from './log-writer.js';
+import { readRssBytes } from './memory.js';
+import type { PortAllocator } from './ports.js';
+import { replaceInstance, rollingReload, type ReplaceHost } from './rolling-reload.js';
+import type { AppStatus } from './status.js';
+
+export interface AppGroupDeps {
+  readonly pools: PoolDirectory;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly ports: PortAllocator;
+  /** How often RSS is compared with max_memory. */
+  readonly sampleIntervalMs: number;
+  /** Any instance's process started or ended. */
+  readonly processesChanged: () => void;
+}
+
+export interface ProcessEntry {
+  readonly app: string;
+  readonly id: number;
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+export class AppGroup implements ReplaceHost {
+  private instances: Instance[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private log: LogWriter;
+  private readonly followers = new Set<(line: string) => void>();
+  private readonly sampler: NodeJS.Timeout;
+  private lastPool?: UpstreamPool;
+  private disposed = false;
+  private readonly hooks: InstanceHooks;
+
+  constructor(
+    readonly name: string,
+    public config: AppConfig,
+    private readonly deps: AppGroupDeps,
+  ) {
+    this.log = this.openLog(config);
+    this.hooks = {
+      changed: (instance, from, to) => this.onTransition(instance, from, to),
+      processChanged: () => deps.processesChanged(),
+      drain: (instance) => this.drain(instance),
+      output: (instance, stream, line) => this.writeLine(instance.index, stream, line),
+    };
+    this.sampler = setInterval(() => this.sampleMemory(), deps.sampleIntervalMs);
+    this.sampler.unref();
+  }
+
+  start(): Promise<void> {
+    return this.serial(() => this.startAll());
+  }
+
+  stop(): Promise<void> {
+    return this.serial(() => this.stopAll());
+  }
+
+  restart(): Promise<void> {
+    return this.serial(async () => {
+      await this.stopAll();
+      await this.startAll();
+    });
+  }
+
+  reload(config: AppConfig = this.config): Promise<void> {
+    return this.serial(() => this.reloadWith(config));
+  }
+
+  scale(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 0) {
+      return Promise.reject(new SupervisorError('WHARF_INVALID_SCALE', `instances must be a whole number >= 0, got ${count}`));
+    }
+    return this.serial(() => this.scaleTo(count));
+  }
+
+  /**
+   * A config reload: a new command, env, cwd or port mode means new processes (rolling
+   * reload); a new instance count in the file scales (a count set live with `scale` stays
+   * until the file's count changes); anything else applies to the running instances.
+   */
+  applyConfig(next: AppConfig, previous: AppConfig): Promise<void> {
+    return this.serial(async () => {
+      const countChanged = next.instances !== previous.instances;
+      const config = countChanged ? next : { ...next, instances: this.config.instances };
+      this.setLogConfig(config);
+      if (!sameProcessSpec(next, previous)) {
+        await this.reloadWith(config);
+      } else {
+        this.config = config;
+        for (const instance of this.instances) instance.setConfig(config);
+      }
+      if (countChanged) await this.scaleTo(next.instances);
+    });
+  }
+
+  /** Stops every instance now (without waiting for queued actions) and closes the log. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    clearInterval(this.sampler);
+    await Promise.all(this.instances.map((instance) => instance.close()));
+    await this.queue;
+    await Promise.all(this.instances.map((instance) => instance.close()));
+    await this.log.close();
+  }
+
+  killNow(): void {
+    for (const instance of this.instances) instance.killNow();
+  }
+
+  status(): AppStatus {
+    const now = Date.now();
+    const instances = [...this.instances].sort((a, b) => a.index - b.index || (a.startedAt ?? 0) - (b.startedAt ?? 0));
+    return { name: this.name, instances: instances.map((instance) => instance.status(now)) };
+  }
+
+  processes(): ProcessEntry[] {
+    return this.instances.flatMap((i) =>
+      i.pid !== null && i.procStartTime !== null ? [{ app: this.name, id: i.index, pid: i.pid, startTime: i.procStartTime }] : [],
+    );
+  }
+
+  async tail(lines: number): Promise<string[]> {
+    await this.log.flush();
+    return tailLog(this.log.path, this.config.logs.keep, lines);
+  }
+
+  follow(onLine: (line: string) => void): () => void {
+    const listener = (line: string) => onLine(line);
+    this.followers.add(listener);
+    return () => this.followers.delete(listener);
+  }
+
+  // ReplaceHost
+
+  members(): readonly Instance[] {
+    return this.instances;
+  }
+
+  add(index: number, config: AppConfig, options: { autoRestart: boolean; restarts: number }): Instance {
+    if (this.disposed) throw new SupervisorError('WHARF_SUPERVISOR_SHUT_DOWN', `${this.name} is shutting down`);
+    const instance = new Instance({ app: this.name, index, config, ports: this.deps.ports, hooks: this.hooks, ...options });
+    this.instances.push(instance);
+    return instance;
+  }
+
+  async retire(instance: Instance): Promise<void> {
+    await instance.close();
+    this.instances = this.instances.filter((i) => i !== instance);
+  }
+
+  // internals
+
+  private serial<T>(action: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(action, action);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async startAll(): Promise<void> {
+    if (this.disposed) return;
+    for (let index = 0; index < this.config.instances; index++) {
+      if (!this.instances.some((i) => i.index === index)) this.add(index, this.config, { autoRestart: true, restarts: 0 });
+    }
+    await Promise.all(this.instances.map((instance) => instance.start()));
+  }
+
+  private async stopAll(): Promise<void> {
+    await Promise.all(this.instances.map((instance) => instance.stop()));
+  }
+
+  private async reloadWith(config: AppConfig): Promise<void> {
+    this.config = config;
+    await rollingReload(this, config);
+  }
+
+  private async scaleTo(count: number): Promise<void> {
+    this.config = { ...this.config, instances: count };
+    const extra = this.instances.filter((i) => i.index >= count);
+    await Promise.all(extra.map((instance) => this.retire(instance)));
+    const added: Instance[] = [];
+    for (let index = 0; index < count; index++) {
+      if (!this.instances.some((i) => i.index === index)) added.push(this.add(index, this.config, { autoRestart: true, restarts: 0 }));
+    }
+    await Promise.all(added.map((instance) => instance.start()));
+  }
+
+  private onTransition(instance: Instance, from: InstanceState, to: InstanceState): void {
+    // Pool first: whoever hears the event sees a pool that already agrees with it.
+    if (from === 'ready' || to === 'ready') this.syncPool();
+    const { pid, port, reason } = instance;
+    this.deps.events.emit('instance', {
+      app: this.name,
+      id: instance.index,
+      ...(pid !== null && { pid }),
+      ...(port !== null && { port }),
+      from,
+      to,
+      ...(reason !== undefined && { reason }),
+    });
+    const level = to === 'fatal' ? 'error' : to === 'backoff' || (to === 'exited' && from !== 'stopping') ? 'warn' : 'info';
+    this.deps.logger[level]({ app: this.name, instance: instance.index, pid, port, from, to, reason }, `${this.name}.${instance.index} ${from} -> ${to}`);
+    if (to === 'starting' || to === 'exited' || to === 'fatal' || to === 'backoff') {
+      const detail = to === 'starting' ? `pid ${pid ?? '-'} port ${port ?? '-'}` : (reason ?? '');
+      this.writeLine(instance.index, 'wharf', `${to} ${detail}`.trim());
+    }
+  }
+
+  private pool(): UpstreamPool | undefined {
+    // Kept after the directory drops the pool (app removed) so its in-flight requests can drain.
+    this.lastPool = this.deps.pools.get(this.name) ?? this.lastPool;
+    return this.lastPool;
+  }
+
+  private syncPool(): void {
+    const pool = this.pool();
+    if (!pool) {
+      this.deps.logger.warn({ app: this.name }, 'no pool for app; instances are not routable');
+      return;
+    }
+    const members = this.instances.filter((i) => i.state === 'ready' && i.port !== null).map((i) => serverOf(`127.0.0.1:${i.port}`));
+    // The pool starts joining peers fresh and forgets departed ones once they are idle.
+    pool.setMembers(members);
+  }
+
+  private async drain(instance: Instance): Promise<void> {
+    const pool = this.pool();
+    const address = instance.address;
+    if (!pool || !address) return;
+    const timeout = new AbortController();
+    await Promise.race([pool.drain(address), sleep(instance.config.stopTimeoutMs, undefined, { signal: timeout.signal }).catch(() => {})]);
+    timeout.abort();
+  }
+
+  private sampleMemory(): void {
+    const limit = this.config.maxMemory;
+    if (limit <= 0 || this.disposed) return;
+    for (const instance of this.instances) {
+      if (instance.state !== 'ready' || instance.replacing || instance.pid === null) continue;
+      const rss = readRssBytes(instance.pid);
+      if (rss === undefined || rss <= limit) continue;
+      instance.replacing = true;
+      this.deps.logger.warn({ app: this.name, instance: instance.index, pid: instance.pid, rss, limit }, 'instance over max_memory; replacing it');
+      this.writeLine(instance.index, 'wharf', `rss ${rss} bytes over max_memory ${limit}; replacing`);
+      this.serial(async () => {
+        if (!this.instances.includes(instance) || instance.state !== 'ready') return;
+        await replaceInstance(this, instance, this.config);
+      }).catch((error: Error) => {
+        instance.replacing = false;
+        this.deps.logger.error({ app: this.name, instance: instance.index, err: error }, 'memory replacement failed; the instance keeps serving');
+      });
+    }
+  }
+
+  private openLog(config: AppConfig): LogWriter {
+    return new LogWriter({
+      path: join(config.logs.dir, `${this.name}.log`),
+      maxSize: config.logs.maxSize,
+      keep: config.logs.keep,
+      onError: (error) => this.deps.logger.error({ app: this.name, err: error }, 'cannot write app log'),
+    });
+  }
+
+  private setLogConfig(config: AppConfig): void {
+    const { dir, maxSize, keep } = config.logs;
+    const current = this.config.logs;
+    if (dir === current.dir && maxSize === current.maxSize && keep === current.keep) return;
+    void this.log.close();
+    this.log = this.openLog(config);
+  }
+
+  private writeLine(index: number, stream: OutputStream | 'wharf', text: string): void {
+    const line = `${new Date().toISOString()} ${this.name}.${index} ${stream} ${text}`;
+    this.log.write(line);
+    for (const follower of this.followers) follower(line);
+  }
+}
+
+function sameProcessSpec(a: AppConfig, b: AppConfig): boolean {
+  return (
+    a.cwd === b.cwd &&
+    a.port === b.port &&
+    a.waitReady === b.waitReady &&
+    JSON.stringify(a.argv) === JSON.stringify(b.argv) &&
+    JSON.stringify(Object.entries(a.env).sort()) === JSON.stringify(Object.entries(b.env).sort())
+  );
+}

@@ -1,0 +1,124 @@
+// The dashboard in a real browser (Debian's Chromium through playwright-core): it loads with
+// no console errors, lists the config's apps and routes, its req/s rises under load, and its
+// restart button (with the control token asked for and sent) gives the instance a new pid.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { startBackend, interopRequired, type Backend } from '../helpers/backends.js';
+import { startWharf, type RunningWharf } from '../helpers/wharf.js';
+import { APP_JS, waitFor } from '../observe/support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TOKEN = 's3cret-token';
+
+const missing = !existsSync(CHROMIUM);
+if (missing && interopRequired()) throw new Error(`${CHROMIUM} is required (WHARF_REQUIRE_INTEROP is set) but missing`);
+
+describe('dashboard in Chromium', { skip: missing ? `${CHROMIUM} is not installed` : false }, () => {
+  let backend: Backend;
+  let w: RunningWharf;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    backend = await startBackend('legacy');
+    w = await startWharf(
+      `listen: [127.0.0.1:0]
+control: { address: 127.0.0.1:0, token: ${TOKEN} }
+upstreams:
+  legacy:
+    servers: [${backend.address}]
+apps:
+  web:
+    command: [${JSON.stringify(process.execPath)}, app.js]
+    instances: 2
+    health: { path: /healthz, interval: 200ms }
+  worker:
+    command: [${JSON.stringify(process.execPath)}, app.js]
+    instances: 1
+    health: { path: /healthz, interval: 200ms }
+routes:
+  - path: /web
+    proxy: web
+  - path: /jobs
+    proxy: worker
+  - path: /legacy
+    proxy: legacy
+`,
+      { files: { 'app.js': APP_JS } },
+    );
+    await waitFor('instances ready', async () => {
+      const status = (await (await fetch(`${w.controlUrl}/api/status`)).json()) as { apps: { instances: { ready: boolean }[] }[] };
+      return status.apps.every((app) => app.instances.length > 0 && app.instances.every((i) => i.ready));
+    });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto(`${w.controlUrl}/`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+    await backend?.close();
+  });
+
+  test('loads without console errors and shows the apps and routes of the config', async () => {
+    await page.waitForSelector('tr[data-app="web"][data-instance="1"]');
+    await page.waitForSelector('tr[data-route="/legacy"]');
+    assert.deepEqual(await page.$$eval('.app[data-app]', (nodes) => nodes.map((n) => n.getAttribute('data-app'))), ['web', 'worker']);
+    assert.deepEqual((await page.$$eval('#routes tbody tr', (rows) => rows.map((r) => r.getAttribute('data-route')))).sort(), ['/jobs', '/legacy', '/web']);
+    assert.deepEqual(await page.$$eval('.upstream[data-upstream]', (nodes) => nodes.map((n) => n.getAttribute('data-upstream')).sort()), ['legacy', 'web', 'worker']);
+    assert.equal(await page.textContent('tr[data-app="web"][data-instance="0"] .badge'), 'ready');
+    await page.waitForSelector('#live:not(.off)');
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('its req/s figure rises under load', async () => {
+    const rps = async () => Number(await page.textContent('#total-rps'));
+    const routeRps = async () => Number(await page.textContent('tr[data-route="/legacy"] .rps'));
+    assert.equal(await rps(), 0);
+    let stop = false;
+    const load = (async () => {
+      const deadline = Date.now() + 8000;
+      for (let i = 0; i < 4000 && !stop && Date.now() < deadline; i++) await (await fetch(`${w.baseUrl}/legacy/${i % 10}`)).text();
+    })();
+    try {
+      await waitFor('req/s above zero', async () => (await rps()) > 0 && (await routeRps()) > 0, 8000, 100);
+    } finally {
+      stop = true;
+      await load;
+    }
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('restart asks for the token and gives the instance a new pid', async () => {
+    const pidCell = 'tr[data-app="web"][data-instance="0"] .pid';
+    const before = Number(await page.textContent(pidCell));
+    assert.ok(before > 0);
+    await page.click('.app[data-app="web"] button.restart');
+    await page.waitForSelector('#token-dialog[open]');
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-save');
+    await waitFor(
+      'a new pid',
+      async () => {
+        const text = (await page.textContent(pidCell)) ?? '';
+        return /^\d+$/.test(text) && Number(text) !== before;
+      },
+      15_000,
+      100,
+    );
+    const status = (await (await fetch(`${w.controlUrl}/api/status`)).json()) as { apps: { name: string; instances: { id: number; pid: number }[] }[] };
+    const now = status.apps.find((a) => a.name === 'web')!.instances.find((i) => i.id === 0)!.pid;
+    assert.notEqual(now, before);
+    assert.deepEqual(consoleErrors, []);
+  });
+});

@@ -1,0 +1,136 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createFixture, get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, type Fixture } from './helpers.js';
+
+/** SERVER_JS, except that while the file "broken" exists a new process never listens. */
+const BREAKABLE_JS = `
+import { existsSync } from 'node:fs';
+if (existsSync('broken')) setInterval(() => {}, 1000);
+else await import('./server.js');
+`;
+
+const config = (instances: number, extra = '') => `apps:
+  web:
+    command: [${NODE}, breakable.js]
+    instances: ${instances}
+    health: { path: /healthz, interval: 100ms }
+    start_timeout: 1s
+    stop_timeout: 2s
+${extra ? `${extra}\n` : ''}`;
+
+/** Samples the pool size until `until` settles; returns the smallest size seen. */
+async function smallestPoolDuring(f: Fixture, until: Promise<unknown>): Promise<number> {
+  let done = false;
+  let smallest = Infinity;
+  void until.finally(() => (done = true)).catch(() => {});
+  while (!done) {
+    smallest = Math.min(smallest, f.pools.get('web')!.peers.length);
+    await sleep(2);
+  }
+  return smallest;
+}
+
+describe('rolling reload and scaling', () => {
+  const fixtures: Fixture[] = [];
+  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const files = { 'server.js': SERVER_JS, 'breakable.js': BREAKABLE_JS };
+
+  test('reload replaces every pid while the pool never drops below N', async () => {
+    const f = createFixture(config(3), files);
+    fixtures.push(f);
+    await f.supervisor.apply(f.snapshot.apps);
+    const before = pidsOf(f, 'web');
+    assert.equal(before.length, 3);
+
+    const reload = f.supervisor.reload('web');
+    const smallest = await smallestPoolDuring(f, reload);
+    await reload;
+
+    assert.ok(smallest >= 3, `pool size stayed >= 3 (smallest seen: ${smallest})`);
+    const afterPids = pidsOf(f, 'web');
+    assert.equal(afterPids.length, 3);
+    assert.ok(afterPids.every((pid) => !before.includes(pid)), 'every instance was replaced');
+    assert.ok(before.every((pid) => !isAlive(pid)), 'old processes are gone');
+    assert.deepEqual(statesOf(f, 'web'), ['ready', 'ready', 'ready']);
+    const instances = f.supervisor.status()[0]!.instances;
+    assert.deepEqual(instances.map((i) => i.id), [0, 1, 2]);
+    assert.deepEqual(poolAddresses(f, 'web'), instances.map((i) => `127.0.0.1:${i.port}`).sort());
+    for (const i of instances) assert.equal((await get(i.port!)).body, String(i.pid));
+    // Each old instance left only after its replacement was ready.
+    for (const id of [0, 1, 2]) {
+      const ready = f.seen.filter((e) => e.id === id && e.to === 'ready').at(-1)!;
+      const stopping = f.seen.find((e) => e.id === id && e.to === 'stopping')!;
+      assert.ok(ready.at <= stopping.at);
+    }
+  });
+
+  test('a replacement that never becomes ready aborts the reload and the old instances keep serving', async () => {
+    const f = createFixture(config(2), files);
+    fixtures.push(f);
+    await f.supervisor.apply(f.snapshot.apps);
+    const before = pidsOf(f, 'web');
+    const addresses = poolAddresses(f, 'web');
+    writeFileSync(join(f.dir, 'broken'), '');
+    await assert.rejects(f.supervisor.reload('web'), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'WHARF_RELOAD_ABORTED');
+      assert.match(error.message, /replacement for instance 0 did not become ready/);
+      return true;
+    });
+    assert.deepEqual(pidsOf(f, 'web'), before);
+    assert.deepEqual(poolAddresses(f, 'web'), addresses);
+    assert.deepEqual(statesOf(f, 'web'), ['ready', 'ready']);
+    assert.equal(f.supervisor.status()[0]!.instances.length, 2, 'the failed candidate is gone');
+  });
+
+  test('scale adds instances live and drains the extra ones', async () => {
+    const f = createFixture(config(1), files);
+    fixtures.push(f);
+    await f.supervisor.apply(f.snapshot.apps);
+    const [first] = pidsOf(f, 'web');
+    await f.supervisor.scale('web', 3);
+    assert.deepEqual(statesOf(f, 'web'), ['ready', 'ready', 'ready']);
+    assert.equal(poolAddresses(f, 'web').length, 3);
+    assert.ok(pidsOf(f, 'web').includes(first!), 'existing instance untouched');
+
+    const three = f.supervisor.status()[0]!.instances;
+    await f.supervisor.scale('web', 1);
+    const one = f.supervisor.status()[0]!.instances;
+    assert.deepEqual(one.map((i) => [i.id, i.pid]), [[0, first]]);
+    assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${one[0]!.port}`]);
+    for (const gone of three.slice(1)) assert.equal(isAlive(gone.pid!), false);
+    await assert.rejects(f.supervisor.scale('web', -1), { code: 'WHARF_INVALID_SCALE' });
+  });
+
+  test('apply: new apps start, removed apps stop, changed commands roll, changed counts scale', async () => {
+    const f = createFixture(config(2), files);
+    fixtures.push(f);
+    await f.supervisor.apply(f.snapshot.apps);
+    const webBefore = pidsOf(f, 'web');
+
+    // Same command, different env -> rolling reload; a new app appears.
+    f.load(`${config(2, '    env: { VERSION: "2" }')}  extra:\n    command: [${NODE}, server.js]\n`);
+    await f.supervisor.apply(f.snapshot.apps);
+    const webAfter = pidsOf(f, 'web');
+    assert.ok(webAfter.every((pid) => !webBefore.includes(pid)), 'env change rolled every instance');
+    assert.deepEqual(statesOf(f, 'extra'), ['ready']);
+    assert.equal(poolAddresses(f, 'extra').length, 1);
+
+    // A live scale survives a reload whose instance count did not change.
+    await f.supervisor.scale('web', 3);
+    const scaled = pidsOf(f, 'web');
+    f.load(`${config(2, '    env: { VERSION: "2" }\n    restart: on-failure')}`);
+    const extraPids = pidsOf(f, 'extra');
+    await f.supervisor.apply(f.snapshot.apps);
+    assert.deepEqual(pidsOf(f, 'web'), scaled, 'a restart-policy change needs no new processes');
+    assert.deepEqual(f.supervisor.status().map((a) => a.name), ['web'], 'removed app is gone');
+    assert.ok(extraPids.every((pid) => !isAlive(pid)));
+
+    // The file's count changes -> scale to it.
+    f.load(config(1, '    env: { VERSION: "2" }'));
+    await f.supervisor.apply(f.snapshot.apps);
+    assert.deepEqual(statesOf(f, 'web'), ['ready']);
+  });
+});
