@@ -14,7 +14,7 @@ const APP = `import { createServer } from 'node:http';
 const server = createServer((req, res) => {
   if (req.url === '/healthz') return res.end('ok');
   const delay = Math.random() < 0.02 ? 120 : Math.random() * 8;
-  setTimeout(() => { res.statusCode = req.url.includes('flaky') && Math.random() < 0.2 ? 503 : 200; res.end('ok'); }, delay);
+  setTimeout(() => { res.statusCode = req.url.includes('flaky') && Math.random() < 0.03 ? 500 : 200; res.end('ok'); }, delay);
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeAllConnections(); });

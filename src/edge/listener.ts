@@ -135,7 +135,9 @@ export class Listener {
 
   private clientError(error: Error & { code?: string }, socket: Socket): void {
     const code = error.code ?? 'ERR';
-    if (code === 'ECONNRESET' || !socket.writable) {
+    // TLS failures (handshake timeout, bad hello) happen before there is HTTP to answer with;
+    // writing to a socket that never finished its handshake would wait for it forever.
+    if (code === 'ECONNRESET' || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || !socket.writable) {
       socket.destroy();
       return;
     }

@@ -36,7 +36,6 @@ export interface LimitReqOptions {
   readonly config: LimitReqConfig;
   readonly routeName: string;
   readonly maxKeys: number;
-  readonly now?: () => number;
 }
 
 export class LimitReqGuard implements Guard {
@@ -48,7 +47,6 @@ export class LimitReqGuard implements Guard {
   /** Excess up to which requests pass without waiting. */
   private readonly delayThreshold: number;
   private readonly status: number;
-  private readonly now: () => number;
 
   constructor(options: LimitReqOptions) {
     const { config } = options;
@@ -58,7 +56,6 @@ export class LimitReqGuard implements Guard {
     this.delayThreshold = config.nodelay ? Number.POSITIVE_INFINITY : config.delay;
     this.status = config.status;
     this.buckets = new BucketTable(Math.max(1, options.maxKeys));
-    this.now = options.now ?? (() => performance.now());
   }
 
   /** Buckets currently held (bounded by maxKeys). */
@@ -71,7 +68,7 @@ export class LimitReqGuard implements Guard {
     // nginx does not account requests whose key is empty (e.g. a missing header).
     if (key === '') return undefined;
     if (key.length > MAX_KEY_LENGTH) key = createHash('sha256').update(key).digest('base64');
-    const now = this.now();
+    const now = performance.now();
     this.buckets.expireIdle(now, 2);
 
     const bucket = this.buckets.get(key);

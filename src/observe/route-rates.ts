@@ -42,12 +42,15 @@ export class RouteRates {
   private readonly routes = new Map<string, SecondRing>();
   private readonly totalRing: SecondRing;
   private readonly now: () => number;
+  /** The first second counted: history never reaches back before it. */
+  private readonly firstSecond: number;
 
   constructor(options: RouteRatesOptions = {}) {
     this.windowSeconds = Math.max(1, options.windowSeconds ?? 10);
     this.historySeconds = Math.max(this.windowSeconds, options.historySeconds ?? 300);
     this.now = options.now ?? Date.now;
     this.totalRing = new SecondRing(this.historySeconds + 1);
+    this.firstSecond = Math.floor(this.now() / 1000);
   }
 
   /** Counts one finished request; `route` '' (no route matched) counts in the totals only. */
@@ -86,11 +89,11 @@ export class RouteRates {
     for (const name of this.routes.keys()) if (!keep.has(name)) this.routes.delete(name);
   }
 
-  /** The totals of each completed second, oldest first, up to `seconds` of them. */
+  /** The totals of each completed second since counting began, oldest first, up to `seconds` of them. */
   history(seconds = this.historySeconds): RateHistory {
     const current = Math.floor(this.now() / 1000);
     const count = Math.min(seconds, this.historySeconds);
-    const first = current - count;
+    const first = Math.max(current - count, this.firstSecond);
     const rps: number[] = [];
     const errors: number[] = [];
     const p99Ms: (number | null)[] = [];

@@ -89,7 +89,9 @@ routes:
   test('/api/history has the last seconds of totals for the charts', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100 - (Date.now() % 1000)));
     const history = (await (await fetch(`${w.controlUrl}/api/history?seconds=30`)).json()) as { start: number; step: number; rps: number[]; errors: number[] };
-    assert.equal(history.rps.length, 30);
+    // Only seconds since wharf started, at most the 30 asked for.
+    assert.ok(history.rps.length >= 1 && history.rps.length <= 30);
+    assert.equal(history.start + history.rps.length * 1000, Math.floor(Date.now() / 1000) * 1000);
     assert.equal(history.step, 1000);
     assert.equal(history.rps.reduce((a, b) => a + b, 0), 13);
     assert.equal(history.errors.reduce((a, b) => a + b, 0), 3);

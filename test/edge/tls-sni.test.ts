@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBackend, interopRequired, type Backend } from '../helpers/backends.js';
 import { startWharf, type RunningWharf } from '../helpers/wharf.js';
@@ -55,6 +56,8 @@ describe('TLS listener', { skip: !available && !interopRequired() ? 'openssl CLI
     const b = makeCert(dir, 'b', ['b.test', 'www.b.test']);
     const wild = makeCert(dir, 'wild', ['*.wild.test']);
     backend = await startBackend('tls-backend');
+    // So that the backend itself takes the large headers the edge is configured to allow.
+    Object.assign(backend.server, { maxHeaderSize: 64 * 1024 });
     w = await startWharf(
       `listen:
   - address: 127.0.0.1:0
@@ -64,6 +67,8 @@ describe('TLS listener', { skip: !available && !interopRequired() ? 'openssl CLI
       - { cert: ${wild.cert}, key: ${wild.key} }
 control: { address: 127.0.0.1:0 }
 access_log: off
+timeouts: { client_header: 800ms }
+limits: { max_header_size: 32k }
 upstreams:
   api: { servers: [${backend.address}] }
 routes:
@@ -130,6 +135,59 @@ routes:
     assert.equal(echo.url, '/over-tls');
     assert.equal(echo.headers['x-forwarded-proto'], 'https');
     assert.equal(echo.headers.host, 'b.test');
+  });
+
+  /** Raw HTTP/1.1 over TLS (ALPN http/1.1); resolves with what came back and when the server closed. */
+  function rawOverTls(lines: string, trickle = false): Promise<{ text: string; ms: number }> {
+    return new Promise((resolve) => {
+      const started = Date.now();
+      let text = '';
+      let timer: NodeJS.Timeout | undefined;
+      const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'a.test', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
+        socket.write(lines);
+        let i = 0;
+        if (trickle) timer = setInterval(() => socket.writable && socket.write(`X-Slow-${i++}: 1\r\n`), 150);
+      });
+      const guard = setTimeout(() => socket.destroy(), 5000);
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(timer);
+        clearTimeout(guard);
+        resolve({ text, ms: Date.now() - started });
+      });
+    });
+  }
+
+  test('HTTP/1.1 over TLS: slow headers are cut after client_header', async () => {
+    const { ms } = await rawOverTls('GET /slow HTTP/1.1\r\nHost: a.test\r\n', true);
+    assert.ok(ms < 4000, `open for ${ms} ms with client_header 800ms`);
+    assert.ok(!backend.seen.some((s) => s.url === '/slow'));
+  });
+
+  test('HTTP/1.1 over TLS: max_header_size applies and Host is required', async () => {
+    const big = await rawOverTls(`GET /big HTTP/1.1\r\nHost: a.test\r\nX-Big: ${'b'.repeat(20_000)}\r\nConnection: close\r\n\r\n`);
+    assert.match(big.text, /^HTTP\/1\.1 200 /);
+    const tooBig = await rawOverTls(`GET /too-big HTTP/1.1\r\nHost: a.test\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`);
+    assert.match(tooBig.text, /^HTTP\/1\.1 431 /);
+    const noHost = await rawOverTls('GET /no-host HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.match(noHost.text, /^HTTP\/1\.1 400 /);
+    assert.ok(!backend.seen.some((s) => s.url === '/too-big' || s.url === '/no-host'));
+  });
+
+  test('a connection that never starts the TLS handshake is closed after client_header', async () => {
+    const ms = await new Promise<number>((resolve) => {
+      const started = Date.now();
+      const socket = netConnect(port, '127.0.0.1');
+      const guard = setTimeout(() => socket.destroy(), 5000);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(guard);
+        resolve(Date.now() - started);
+      });
+    });
+    assert.ok(ms < 4000, `a silent TCP connection stayed open ${ms} ms`);
   });
 
   test('a certificate replaced on disk is served to new handshakes within seconds', async () => {

@@ -78,6 +78,7 @@ describe('RouteRates', () => {
   test('history has one point per completed second, oldest first, with gaps as zero', () => {
     const time = clock();
     const rates = new RouteRates({ historySeconds: 60, now: time.now });
+    time.advance(2000);
     const start = time.now();
     for (let i = 0; i < 3; i++) rates.record('/a', 200, 10);
     time.advance(1000);
@@ -91,6 +92,9 @@ describe('RouteRates', () => {
     assert.deepEqual(history.errors, [0, 0, 0, 5, 0]);
     assert.equal(history.p99Ms[0], null);
     assert.ok(history.p99Ms[2]! >= 10 && history.p99Ms[2]! <= 12.5);
+    // Never before counting began; at most historySeconds.
+    assert.equal(rates.history().rps.length, 5);
+    time.advance(120_000);
     assert.equal(rates.history().rps.length, 60);
   });
 });

@@ -14,19 +14,21 @@ export class LineChart {
     this.format = options.format ?? ((v) => String(Math.round(v * 10) / 10));
     this.capacity = options.capacity ?? 300;
     this.step = 1000;
-    this.start = Date.now() - this.capacity * this.step;
+    this.start = Math.floor(Date.now() / 1000) * 1000 - this.capacity * this.step;
     /** @type {(number|null)[]} */
-    this.values = [];
+    this.values = new Array(this.capacity).fill(null);
     const observer = new ResizeObserver(() => this.draw());
     observer.observe(canvas);
   }
 
   /** Replaces the data: values[i] is at start + i * step. */
   setData(start, step, values) {
-    this.start = start;
     this.step = step;
-    this.values = values.slice(-this.capacity);
-    if (values.length > this.capacity) this.start = start + (values.length - this.capacity) * step;
+    const kept = values.slice(-this.capacity);
+    // Right-aligned: the newest point sits at the right edge, older time shows as a gap.
+    const pad = this.capacity - kept.length;
+    this.start = start + (values.length - kept.length) * step - pad * step;
+    this.values = [...new Array(pad).fill(null), ...kept];
     this.draw();
   }
 
