@@ -1,6 +1,7 @@
 // A small REST service in the style of the classic "accountservice" example, to run under
 // wharf: `GET /accounts/:id` over 100 seeded accounts (ids 10000..10099), `GET /healthz`.
-// wharf passes the port in $PORT; SIGTERM closes the server and exits 0 once it is idle.
+// wharf passes the port in $PORT; SIGTERM (or SIGINT) closes the server and exits 0 once
+// in-flight requests are done.
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT ?? 6767);
@@ -42,10 +43,13 @@ server.listen(port, '127.0.0.1', () => {
   console.log(`accounts instance ${instance} listening on 127.0.0.1:${port} (pid ${process.pid})`);
 });
 
-process.on('SIGTERM', () => {
-  console.log(`accounts instance ${instance} stopping`);
-  // close() stops accepting and lets in-flight requests finish; idle keep-alive sockets are
-  // closed too (Node >= 19), so the process can exit promptly.
-  server.close(() => process.exit(0));
-  server.closeIdleConnections?.();
-});
+// SIGTERM is wharf's (and supervisord's) stop signal, SIGINT PM2's and a terminal's Ctrl-C.
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    console.log(`accounts instance ${instance} stopping (${signal})`);
+    // close() stops accepting and lets in-flight requests finish; idle keep-alive
+    // connections are closed so the process can exit promptly.
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+  });
+}

@@ -19,7 +19,7 @@ export function observeRoutes(observe: Observability, assets: DashboardAssets): 
       res.end(method === 'HEAD' ? undefined : text);
       return true;
     }
-    if (path === '/api/events') {
+    if (path === '/api/events' && method === 'GET') {
       observe.stream.handle(req, res);
       return true;
     }

@@ -20,9 +20,10 @@ export interface EdgeHooks {
 }
 
 export class EdgeHandler {
-  private inFlight = 0;
+  /** Requests and upgraded connections in progress. */
+  private readonly active = new Set<Exchange>();
   private idleWaiters: (() => void)[] = [];
-  draining = false;
+  private drainingValue = false;
 
   constructor(
     public runtime: Runtime,
@@ -30,12 +31,29 @@ export class EdgeHandler {
   ) {}
 
   get activeRequests(): number {
-    return this.inFlight;
+    return this.active.size;
+  }
+
+  get draining(): boolean {
+    return this.drainingValue;
+  }
+
+  /**
+   * Shutdown: every HTTP/1.1 answer from now on says `Connection: close`, including those of
+   * requests already in flight, so keep-alive clients let go instead of holding the drain open.
+   */
+  set draining(value: boolean) {
+    this.drainingValue = value;
+    if (!value) return;
+    for (const ex of this.active) {
+      const res = ex.res as AnyResponse | undefined;
+      if (res && ex.req.httpVersionMajor === 1 && !res.headersSent) res.setHeader('connection', 'close');
+    }
   }
 
   /** Resolves when no request or upgraded connection is in flight. */
   idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.active.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -43,7 +61,7 @@ export class EdgeHandler {
     const runtime = this.runtime;
     const ex = this.begin(req, res, runtime, proto);
     if (!ex) return;
-    if (this.draining && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
+    if (this.drainingValue && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
     res.once('close', () => this.end(ex));
     const route = this.route(ex, runtime.router);
     if (!route) {
@@ -119,8 +137,9 @@ export class EdgeHandler {
     const q = url.indexOf('?');
     const path = normalizePath(q < 0 ? url : url.slice(0, q));
     const clientIp = runtime.clientIp(req.socket?.remoteAddress, req.headers['x-forwarded-for']);
-    this.inFlight++;
-    return new Exchange(req, res as AnyResponse, clientIp, hostOf(hostHeader), path, proto);
+    const ex = new Exchange(req, res as AnyResponse, clientIp, hostOf(hostHeader), path, proto);
+    this.active.add(ex);
+    return ex;
   }
 
   private route(ex: Exchange, router: Router<CompiledRoute>): CompiledRoute | undefined {
@@ -172,8 +191,9 @@ export class EdgeHandler {
   }
 
   private end(ex: Exchange): void {
+    if (!this.active.delete(ex)) return;
     this.hooks.record(ex.finish());
-    if (--this.inFlight === 0 && this.idleWaiters.length) {
+    if (this.active.size === 0 && this.idleWaiters.length) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const wake of waiters) wake();

@@ -120,12 +120,15 @@ export class Listener {
     if (this.certs && config.tls) this.certs.replace(config.tls);
   }
 
-  /** Stops accepting at once; resolves when the edge is idle or the deadline passes, then cuts what is left. */
+  /**
+   * Stops accepting at once; once no request is in flight (or the deadline passes) cuts what is
+   * left: by then the remaining connections are idle keep-alive ones with nothing to finish.
+   */
   async close(deadline: Promise<void>): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     (this.server as HttpServer).closeIdleConnections?.();
     for (const session of this.sessions) session.close();
-    await Promise.race([Promise.all([closed, this.edge.idle()]), deadline]);
+    await Promise.race([this.edge.idle(), deadline]);
     (this.server as HttpServer).closeAllConnections?.();
     for (const session of this.sessions) session.destroy();
     for (const socket of this.upgraded) socket.destroy();

@@ -36,8 +36,23 @@ export class ProxyRoute {
   handle(ex: Exchange): void {
     const { pool } = this.options;
     ex.pool = pool.name;
-    new ProxiedRequest(ex, this.options, pool.config).start();
+    const request = new ProxiedRequest(ex, this.options, pool.config);
+    // Node announces an HTTP/1 request as soon as its head is parsed, before it has looked at
+    // body bytes that came in the same read. Waiting one turn lets a broken body (a bad chunk
+    // size) fail the connection first, so such a request is never forwarded at all.
+    if (request.hasBody && ex.req.httpVersionMajor === 1) setImmediate(startUnlessBroken, request);
+    else request.start();
   }
+}
+
+function startUnlessBroken(request: ProxiedRequest): void {
+  const socket = request.ex.req.socket;
+  // The listener answers parse errors with a 400 and ends the socket.
+  if (request.done || socket.destroyed || socket.writableEnded) {
+    request.abandon();
+    return;
+  }
+  request.start();
 }
 
 type Failure = { readonly status: number; readonly reason: string };
@@ -80,6 +95,18 @@ class ProxiedRequest {
       if (!this.done) this.current?.abort('client closed the connection');
       this.done = true;
     });
+  }
+
+  get hasBody(): boolean {
+    return this.body !== null;
+  }
+
+  /** The client connection failed before anything was sent upstream. */
+  abandon(): void {
+    if (this.done) return;
+    this.done = true;
+    this.ex.status = 400;
+    this.ex.reason = 'malformed_request';
   }
 
   start(): void {

@@ -29,6 +29,9 @@ export interface AppGroupDeps {
   readonly processesChanged: () => void;
 }
 
+/** Consecutive RSS samples over max_memory before an instance is replaced. */
+const MEMORY_STRIKES = 2;
+
 export interface ProcessEntry {
   readonly app: string;
   readonly id: number;
@@ -42,6 +45,7 @@ export class AppGroup implements ReplaceHost {
   private log: LogWriter;
   private readonly followers = new Set<(line: string) => void>();
   private readonly sampler: NodeJS.Timeout;
+  private readonly memoryStrikes = new WeakMap<Instance, number>();
   private lastPool?: UpstreamPool;
   private disposed = false;
   private readonly hooks: InstanceHooks;
@@ -214,10 +218,9 @@ export class AppGroup implements ReplaceHost {
     });
     const level = to === 'fatal' ? 'error' : to === 'backoff' || (to === 'exited' && from !== 'stopping') ? 'warn' : 'info';
     this.deps.logger[level]({ app: this.name, instance: instance.index, pid, port, from, to, reason }, `${this.name}.${instance.index} ${from} -> ${to}`);
-    if (to === 'starting' || to === 'exited' || to === 'fatal' || to === 'backoff') {
-      const detail = to === 'starting' ? `pid ${pid ?? '-'} port ${port ?? '-'}` : (reason ?? '');
-      this.writeLine(instance.index, 'wharf', `${to} ${detail}`.trim());
-    }
+    // The app's own log tells its life story too, so `wharf logs` alone explains a restart.
+    const detail = to === 'starting' ? `pid ${pid ?? '-'} port ${port ?? '-'}` : (reason ?? '');
+    this.writeLine(instance.index, 'wharf', `${to} ${detail}`.trim());
   }
 
   private pool(): UpstreamPool | undefined {
@@ -246,13 +249,21 @@ export class AppGroup implements ReplaceHost {
     timeout.abort();
   }
 
+  /**
+   * An instance is replaced once two samples in a row are over max_memory ("stays above"),
+   * so one short spike does not cost a process.
+   */
   private sampleMemory(): void {
     const limit = this.config.maxMemory;
     if (limit <= 0 || this.disposed) return;
     for (const instance of this.instances) {
       if (instance.state !== 'ready' || instance.replacing || instance.pid === null) continue;
       const rss = readRssBytes(instance.pid);
-      if (rss === undefined || rss <= limit) continue;
+      const over = rss !== undefined && rss > limit;
+      const strikes = over ? (this.memoryStrikes.get(instance) ?? 0) + 1 : 0;
+      this.memoryStrikes.set(instance, strikes);
+      if (strikes < MEMORY_STRIKES) continue;
+      this.memoryStrikes.delete(instance);
       instance.replacing = true;
       this.deps.logger.warn({ app: this.name, instance: instance.index, pid: instance.pid, rss, limit }, 'instance over max_memory; replacing it');
       this.writeLine(instance.index, 'wharf', `rss ${rss} bytes over max_memory ${limit}; replacing`);

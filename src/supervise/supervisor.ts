@@ -97,7 +97,8 @@ export class Supervisor {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.groups.values()].map((group) => group.dispose()));
-    this.pidFile.remove();
+    // Only a supervisor that got past the orphan check owns the file (another wharf may).
+    if (this.started) this.pidFile.remove();
     process.off('exit', this.killOnExit);
   }
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { edgeUrlOf, spawnCli } from './cli-process.js';
@@ -21,13 +21,13 @@ routes:
   - { path: /, proxy: api }
 `;
 
-function get(url: string): Promise<{ status: number; body: string }> {
+function get(url: string, agent: Agent | false = false): Promise<{ status: number; body: string; connection?: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { agent: false }, (res) => {
+    const req = httpRequest(url, { agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -65,7 +65,7 @@ describe('wharf up and signals', () => {
     return { dir, file };
   }
 
-  test('SIGTERM: in-flight request completes, new connections are refused, exit code 0', async () => {
+  test('SIGTERM: in-flight request completes, new connections are refused, exit code 0 without waiting out the deadline', async () => {
     const slow = await startBackend('slow', (_req, res) => {
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -73,13 +73,15 @@ describe('wharf up and signals', () => {
       }, 1500);
     });
     backends.push(slow);
-    const { file } = setup(config(slow));
+    const { file } = setup(`${config(slow)}timeouts: { shutdown: 20s }\n`);
     const child = spawnCli(['up', '-c', file]);
     children.push(child);
     const url = await edgeUrlOf(child);
     const port = Number(new URL(url).port);
 
-    const inFlight = get(`${url}/slow`);
+    // A keep-alive client: the drain must tell it to let go rather than wait for it.
+    const agent = new Agent({ keepAlive: true });
+    const inFlight = get(`${url}/slow`, agent);
     for (let i = 0; i < 100 && slow.seen.length === 0; i++) await sleep(20);
     assert.equal(slow.seen.length, 1, 'the request reached the backend before SIGTERM');
     const signalledAt = Date.now();
@@ -95,11 +97,15 @@ describe('wharf up and signals', () => {
     assert.ok(Date.now() - signalledAt < 1400, 'new connections were refused while the request was still in flight');
 
     const answer = await inFlight;
+    const answeredAt = Date.now();
     assert.equal(answer.status, 200);
     assert.equal(answer.body, 'finally');
+    assert.equal(answer.connection, 'close');
     const exit = await child.exited;
+    agent.destroy();
     assert.equal(exit.code, 0, exit.stderr);
     assert.equal(exit.signal, null);
+    assert.ok(Date.now() - answeredAt < 5000, `exited ${Date.now() - answeredAt} ms after the last response (shutdown deadline 20 s)`);
   });
 
   test('SIGHUP reloads the config file; a broken file is rejected and the old config keeps serving', async () => {

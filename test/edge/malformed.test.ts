@@ -29,6 +29,10 @@ const CASES: { name: string; bytes: string }[] = [
     bytes: 'POST /api HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
   },
   {
+    name: 'a good chunk followed by a bad chunk size',
+    bytes: 'POST /api HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n',
+  },
+  {
     name: 'a Transfer-Encoding other than chunked last',
     bytes: 'POST /api HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n',
   },
@@ -119,11 +123,12 @@ routes:
 
   for (const { name, bytes } of CASES) {
     test(`${name}: 4xx and closed, never forwarded`, async () => {
+      const seenBefore = backend.seen.length;
       const answer = await rawExchange(port, bytes);
       assert.ok(answer.status >= 400 && answer.status < 500, `expected a 4xx, got ${answer.status}: ${JSON.stringify(answer.text.slice(0, 80))}`);
       assert.ok(answer.closed, 'the connection is closed after a malformed request');
       await sleep(50);
-      assert.deepEqual(backend.seen.map((s) => s.url), []);
+      assert.deepEqual(backend.seen.slice(seenBefore).map((s) => s.url), []);
     });
   }
 
@@ -133,16 +138,16 @@ routes:
   });
 
   test('a well-formed request on the same listener still goes through', async () => {
+    const seenBefore = backend.seen.length;
     const answer = await rawExchange(port, 'GET /fine HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
     assert.equal(answer.status, 200);
-    assert.deepEqual(backend.seen.map((s) => s.url), ['/fine']);
-    backend.seen.length = 0;
+    assert.deepEqual(backend.seen.slice(seenBefore).map((s) => s.url), ['/fine']);
   });
 
   test('HTTP/1.0 without Host is fine', async () => {
+    const seenBefore = backend.seen.length;
     const answer = await rawExchange(port, 'GET /old HTTP/1.0\r\n\r\n');
     assert.equal(answer.status, 200);
-    assert.deepEqual(backend.seen.map((s) => s.url), ['/old']);
-    backend.seen.length = 0;
+    assert.deepEqual(backend.seen.slice(seenBefore).map((s) => s.url), ['/old']);
   });
 });

@@ -46,9 +46,10 @@ describe('Metrics', () => {
     assert.equal(valueOf(text, 'wharf_http_request_duration_seconds_count', { route: '/api/books', upstream: 'books' }), 4);
     assert.equal(valueOf(text, 'wharf_http_request_duration_seconds_bucket', { route: '/api/books', upstream: 'books', le: '0.025' }), 4);
     assert.equal(valueOf(text, 'wharf_http_request_duration_seconds_bucket', { route: '/api/books', upstream: 'books', le: '0.01' }), 0);
-    // Upstream time only for exchanges that reached an upstream.
-    assert.equal(valueOf(text, 'wharf_upstream_response_duration_seconds_count', { route: '/api/books' }), 4);
-    assert.equal(valueOf(text, 'wharf_upstream_response_duration_seconds_count', { route: '-' }), undefined);
+    // Upstream time, per upstream, only for exchanges that reached one.
+    assert.equal(valueOf(text, 'wharf_upstream_response_duration_seconds_count', { upstream: 'books' }), 4);
+    assert.equal(valueOf(text, 'wharf_upstream_response_duration_seconds_count', { upstream: '-' }), undefined);
+    assert.ok(Math.abs(valueOf(text, 'wharf_upstream_response_duration_seconds_sum', { upstream: 'books' })! - 0.055) < 1e-9);
     assert.equal(valueOf(text, 'wharf_http_received_bytes_total', { route: '/api/books' }), 30);
     assert.equal(valueOf(text, 'wharf_http_sent_bytes_total', { route: '/api/books' }), 3100);
     assert.equal(valueOf(text, 'wharf_open_connections'), 7);

@@ -40,7 +40,7 @@ describe('max_memory', () => {
         await sleep(5);
       }
     })();
-    await waitFor('the old instance stopped', () => f.seen.some((e) => e.to === 'exited' && e.pid === old.pid), 8000);
+    await waitFor('the old instance stopped', () => f.seen.some((e) => e.to === 'exited' && e.pid === old.pid), 15_000);
     await watching;
 
     const readyOfNew = f.seen.find((e) => e.to === 'ready' && e.pid !== old.pid)!;

@@ -102,6 +102,8 @@ describe('children of a wharf that died', () => {
     try {
       await assert.rejects(f.supervisor.apply(f.snapshot.apps), { code: 'WHARF_STATE_DIR_IN_USE' });
       assert.ok(status[0]!.instances.every((i) => isAlive(i.pid!)), "the other wharf's children were not touched");
+      await f.supervisor.shutdown();
+      assert.ok(existsSync(join(f.snapshot.stateDir, 'supervisor.pids.json')), "the other wharf's pid file stays");
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -134,3 +134,57 @@ describe('rolling reload and scaling', () => {
     assert.deepEqual(statesOf(f, 'web'), ['ready']);
   });
 });
+
+describe('fixed ports', () => {
+  const fixtures: Fixture[] = [];
+  after(() => Promise.all(fixtures.map((f) => f.close())));
+
+  test('port: N gives instance i port N+i; reload restarts one instance at a time on the same port', async () => {
+    const base = await twoFreePorts();
+    const f = createFixture(
+      `apps:
+  web:
+    command: [${NODE}, server.js]
+    instances: 2
+    port: ${base}
+    health: { path: /healthz, interval: 100ms }
+`,
+      { 'server.js': SERVER_JS },
+    );
+    fixtures.push(f);
+    await f.supervisor.apply(f.snapshot.apps);
+    assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`]);
+    const before = pidsOf(f, 'web');
+    const reload = f.supervisor.reload('web');
+    let smallest = Infinity;
+    let done = false;
+    void reload.finally(() => (done = true)).catch(() => {});
+    while (!done) {
+      smallest = Math.min(smallest, poolAddresses(f, 'web').length);
+      await sleep(2);
+    }
+    await reload;
+    assert.ok(smallest >= 1, 'one instance kept serving while the other restarted');
+    assert.ok(pidsOf(f, 'web').every((pid) => !before.includes(pid)));
+    assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`]);
+  });
+});
+
+/** A port P with P and P+1 both free right now. */
+async function twoFreePorts(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const listen = (port: number) =>
+    new Promise<import('node:net').Server | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const first = await listen(0);
+    const port = (first!.address() as import('node:net').AddressInfo).port;
+    const second = port < 65535 ? await listen(port + 1) : undefined;
+    await Promise.all([first, second].map((s) => s && new Promise((resolve) => s.close(resolve))));
+    if (second) return port;
+  }
+  throw new Error('no two consecutive free ports');
+}
