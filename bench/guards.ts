@@ -1,15 +1,15 @@
 // `npx tsx bench/guards.ts`: what guards cost.
 // 1. Throughput through wharf of a route with access + limit_req + limit_conn against the
-//    same route without guards (one wharf, two routes, alternating runs; medians). Target:
-//    under 10% fewer requests per second. wharf is pinned to core 0, backend + load
-//    generator (wrk, or autocannon when wrk is missing) to core 1.
+//    same route without guards (one wharf, two routes, alternating runs; medians): req/s and
+//    wharf's CPU time per request. Target: under 10% cost. wharf is pinned to core 0,
+//    backend + load generator (wrk, or autocannon when wrk is missing) to core 1.
+//    BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS tune it; BENCH_SKIP_THROUGHPUT=1 skips it.
 // 2. Memory held by one limit_req guard after 1,000,000 distinct client keys, at the default
 //    cap (limits.max_keys 100000) and with the cap raised to 1,000,000 for comparison.
 // 3. Admission cost per request of each guard, called directly.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { LimitReqConfig } from '../src/config/model.js';

@@ -136,6 +136,10 @@ export class EdgeHandler {
     }
     const q = url.indexOf('?');
     const path = normalizePath(q < 0 ? url : url.slice(0, q));
+    if (path === undefined) {
+      if (res) badRequest(res, req);
+      return undefined;
+    }
     const clientIp = runtime.clientIp(req.socket?.remoteAddress, req.headers['x-forwarded-for']);
     const ex = new Exchange(req, res as AnyResponse, clientIp, hostOf(hostHeader), path, proto);
     this.active.add(ex);

@@ -58,11 +58,27 @@ export function clientResponseHeaders(upstream: IncomingHttpHeaders): OutgoingHt
   return out;
 }
 
-/** Resolves "." and ".." segments and repeated slashes, as nginx does before matching locations. */
-export function normalizePath(path: string): string {
-  if (!path.includes('/.') && !path.includes('//')) return path;
+/**
+ * The path routes are matched against, as nginx matches locations: percent-escapes decoded (so
+ * "/%61dmin" cannot slip past the rules of "/admin" to an upstream that decodes it), "." and
+ * ".." segments resolved, repeated slashes merged. A broken escape or a NUL byte makes the
+ * path invalid: undefined, which the edge answers with 400.
+ */
+export function normalizePath(path: string): string | undefined {
+  let decoded = path;
+  if (path.includes('%')) {
+    if (BROKEN_ESCAPE.test(path)) return undefined;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      // Escapes that are not UTF-8: decode byte by byte rather than refuse the request.
+      decoded = path.replace(ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    }
+    if (decoded.includes('\0')) return undefined;
+  }
+  if (!decoded.includes('/.') && !decoded.includes('//')) return decoded;
   const out: string[] = [];
-  const segments = path.split('/');
+  const segments = decoded.split('/');
   for (let i = 1; i < segments.length; i++) {
     const segment = segments[i]!;
     if (segment === '..') out.pop();
@@ -71,3 +87,6 @@ export function normalizePath(path: string): string {
   }
   return `/${out.join('/')}`;
 }
+
+const BROKEN_ESCAPE = /%(?![0-9a-fA-F]{2})/;
+const ESCAPE = /%([0-9a-fA-F]{2})/g;

@@ -157,6 +157,13 @@ class ProxiedRequest {
   }
 }
 
+/** nginx's mapping: a timeout (connecting or reading) is 504, any other upstream failure 502. */
+function failureOf(code: string, connect: boolean): Failure {
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { status: 504, reason: 'upstream_timeout' };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, reason: 'upstream_connect_timeout' };
+  return { status: 502, reason: connect ? 'upstream_connect_error' : 'upstream_reset' };
+}
+
 class Attempt implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private readonly startedAt = performance.now();
@@ -229,8 +236,7 @@ class Attempt implements Dispatcher.DispatchHandler {
       return;
     }
     const connect = CONNECT_ERRORS.has(code);
-    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-    const failure: Failure = timeout ? { status: 504, reason: 'upstream_timeout' } : { status: 502, reason: connect ? 'upstream_connect_error' : 'upstream_reset' };
+    const failure = failureOf(code, connect);
     this.settle(false, `${code || error.message}`);
     if (this.sink) {
       // Headers already went to the client: all we can do is cut the connection.

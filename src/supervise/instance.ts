@@ -2,6 +2,7 @@
 // it. It walks the state table in instance-state.ts: it spawns, waits for readiness, watches
 // liveness, stops gracefully, and applies the restart policy (backoff, crash-loop guard)
 // when its process ends without being asked to.
+import { expandArgv } from './expand-argv.js';
 import type { AppConfig } from '../config/model.js';
 import { Backoff } from './backoff.js';
 import { watchLiveness, watchReadiness } from './checks.js';
@@ -219,12 +220,13 @@ export class Instance {
     this.failedStartReason = undefined;
     this.restartReason = undefined;
     let run: ChildRun;
+    const instanceVariables = { PORT: String(port), WHARF_INSTANCE: String(this.index), WHARF_APP: this.app };
     try {
       run = startChildRun(
         {
-          argv: config.argv,
+          argv: expandArgv(config.argv, instanceVariables),
           cwd: config.cwd,
-          env: { ...process.env, ...config.env, PORT: String(port), WHARF_INSTANCE: String(this.index), WHARF_APP: this.app },
+          env: { ...process.env, ...config.env, ...instanceVariables },
           ipc: config.waitReady,
         },
         {

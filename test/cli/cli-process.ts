@@ -22,7 +22,7 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = proce
   return Object.assign(child, { output, exited });
 }
 
-export async function runCli(args: readonly string[], timeoutMs = 15_000): Promise<CliRun> {
+export async function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
   const child = spawnCli(args);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
@@ -33,7 +33,7 @@ export async function runCli(args: readonly string[], timeoutMs = 15_000): Promi
 }
 
 /** Waits for `wharf up` to print where it serves; returns the first edge URL. */
-export async function edgeUrlOf(child: ReturnType<typeof spawnCli>, timeoutMs = 15_000): Promise<string> {
+export async function edgeUrlOf(child: ReturnType<typeof spawnCli>, timeoutMs = 60_000): Promise<string> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     const match = /wharf: serving (https?:\/\/[^\s,;]+)/.exec(child.output.stderr);

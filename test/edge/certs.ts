@@ -20,7 +20,8 @@ export function makeCert(dir: string, name: string, dnsNames: readonly string[],
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+      // EC keys: generated in milliseconds where RSA takes a noticeable share of a test's time.
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
       '-keyout', key, '-out', cert,
       '-subj', `/O=${org}/CN=${dnsNames[0]}`,
       '-addext', `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`,

@@ -161,15 +161,16 @@ routes:
     assert.equal(fine.seen.length, 0);
   });
 
-  test('an upstream that does not accept the connection fails after upstream_connect', async (t) => {
+  test('an upstream that does not accept the connection is 504 after upstream_connect', async (t) => {
     if (!blackhole) {
       t.skip('python3 is not available to hold a full listen queue');
       return;
     }
     const res = await fetchText('/blackhole/x');
-    assert.ok(res.status === 502 || res.status === 504, `got ${res.status}`);
+    assert.equal(res.status, 504);
+    assert.ok(res.body.length > 0 && res.body.length < 100);
     const line = await logLine('/blackhole/x');
-    assert.match(line.reason ?? '', /upstream_(connect_error|timeout)/);
+    assert.equal(line.reason, 'upstream_connect_timeout');
     assert.ok(res.ms < 3000, `took ${Math.round(res.ms)} ms with a 400 ms connect timeout`);
   });
 });

@@ -12,12 +12,12 @@ if (existsSync('broken')) setInterval(() => {}, 1000);
 else await import('./server.js');
 `;
 
-const config = (instances: number, extra = '') => `apps:
+const config = (instances: number, extra = '', startTimeout = '10s') => `apps:
   web:
     command: [${NODE}, breakable.js]
     instances: ${instances}
     health: { path: /healthz, interval: 100ms }
-    start_timeout: 1s
+    start_timeout: ${startTimeout}
     stop_timeout: 2s
 ${extra ? `${extra}\n` : ''}`;
 
@@ -73,6 +73,10 @@ describe('rolling reload and scaling', () => {
     await f.supervisor.apply(f.snapshot.apps);
     const before = pidsOf(f, 'web');
     const addresses = poolAddresses(f, 'web');
+    // A shorter start_timeout needs no new processes; replacements will use it.
+    f.load(config(2, '', '1s'));
+    await f.supervisor.apply(f.snapshot.apps);
+    assert.deepEqual(pidsOf(f, 'web'), before);
     writeFileSync(join(f.dir, 'broken'), '');
     await assert.rejects(f.supervisor.reload('web'), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'WHARF_RELOAD_ABORTED');

@@ -224,7 +224,7 @@ function renderRoutes(routes) {
   rows.sort((a, b) => {
     const av = key in a.rate ? a.rate[key] ?? -1 : a.route[key];
     const bv = key in b.rate ? b.rate[key] ?? -1 : b.route[key];
-    const order = typeof av === 'number' ? av - bv : String(av).localeCompare(String(bv));
+    const order = typeof av === 'number' ? av - bv : String(av).localeCompare(String(bv), undefined, { numeric: true });
     return asc ? order : -order;
   });
   syncChildren(body, rows, (row) => row.route.name, createRoute, updateRoute);

@@ -119,10 +119,10 @@ export class LineChart {
   }
 }
 
-/** A round axis maximum (1, 2, 2.5 or 5 times a power of ten) at least `value`. */
+/** A round axis maximum (1, 2, 4 or 8 times a power of ten: quarters stay short) at least `value`. */
 export function niceMax(value) {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const m of [1, 2, 2.5, 5, 10]) if (value <= m * power) return m * power;
+  for (const m of [1, 2, 4, 8, 10]) if (value <= m * power) return m * power;
   return 10 * power;
 }

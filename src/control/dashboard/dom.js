@@ -41,6 +41,7 @@ export function syncChildren(container, items, keyOf, create, update) {
 
 export function formatRate(value) {
   if (!value) return '0';
+  if (value < 1) return String(Math.round(value * 100) / 100);
   return value < 10 ? value.toFixed(1) : String(Math.round(value));
 }
 
