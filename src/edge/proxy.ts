@@ -87,9 +87,10 @@ class ProxiedRequest {
     this.deadline = config.retryTimeoutMs > 0 ? Date.now() + config.retryTimeoutMs : Infinity;
     this.ctx = { clientIp: ex.clientIp, hashValue: options.hashValue?.(ex) };
     if (this.body && options.clientBodyTimeoutMs > 0) {
-      const socket = req.socket;
-      socket.setTimeout(options.clientBodyTimeoutMs);
-      req.once('end', () => socket.setTimeout(0));
+      // Idle time between body reads. On HTTP/2 this is the stream's own timer (the socket is
+      // the whole session's); with no 'timeout' listener Node ends the stream or connection.
+      req.setTimeout(options.clientBodyTimeoutMs);
+      req.once('end', () => req.setTimeout(0));
     }
     ex.onDone(() => {
       if (!this.done) this.current?.abort('client closed the connection');

@@ -35,7 +35,7 @@ export class EventStream {
     return this.clients.size;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  handle(_req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -49,7 +49,7 @@ export class EventStream {
       this.clients.delete(res);
       if (this.clients.size === 0) this.stopTimer();
     };
-    req.once('close', drop);
+    // The response's 'close' comes when the client goes away (or the server shuts down).
     res.once('close', drop);
     this.send(res, 'rates', this.ratesPayload());
     this.startTimer();

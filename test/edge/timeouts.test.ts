@@ -59,6 +59,7 @@ async function blackholePort(): Promise<{ port: number; child: ChildProcess; fil
 describe('timeouts and upstream failures', () => {
   let silent: Backend;
   let fine: Backend;
+  let reader: Backend;
   let refusedPort: number;
   let blackhole: Awaited<ReturnType<typeof blackholePort>>;
   let w: RunningWharf;
@@ -66,12 +67,14 @@ describe('timeouts and upstream failures', () => {
   before(async () => {
     silent = await startBackend('silent', () => undefined);
     fine = await startBackend('fine');
+    reader = await startBackend('reader');
     refusedPort = await closedPort();
     blackhole = await blackholePort();
     w = await startWharf(`${LOOPBACK}access_log_format: json
-timeouts: { client_header: 600ms, upstream_read: 300ms, upstream_connect: 400ms }
+timeouts: { client_header: 600ms, client_body: 500ms, upstream_read: 300ms, upstream_connect: 400ms }
 upstreams:
   silent: { servers: [${silent.address}], retries: 0 }
+  reader: { servers: [${reader.address}], read_timeout: 10s }
   refused: { servers: [127.0.0.1:${refusedPort}] }
   down:
     servers:
@@ -80,6 +83,7 @@ upstreams:
   blackhole: { servers: [127.0.0.1:${blackhole?.port ?? refusedPort}], retries: 0 }
 routes:
   - { path: /silent, proxy: silent }
+  - { path: /reader, proxy: reader }
   - { path: /refused, proxy: refused }
   - { path: /down, proxy: down }
   - { path: /blackhole, proxy: blackhole }
@@ -90,6 +94,7 @@ routes:
     await w?.stop();
     await silent?.close();
     await fine?.close();
+    await reader?.close();
     for (const s of blackhole?.fillers ?? []) s.destroy();
     blackhole?.child.kill('SIGKILL');
   });
@@ -127,6 +132,16 @@ routes:
       clearInterval(trickle);
     }
     assert.equal(silent.seen.length, 0);
+  });
+
+  test('a request body that stops arriving is cut after client_body', async () => {
+    const socket = await openSocket(portOf(w.baseUrl));
+    const answer = collect(socket, 5000);
+    const started = Date.now();
+    socket.write('POST /reader/upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: 100\r\n\r\n0123456789');
+    const { closed } = await answer;
+    assert.ok(closed, 'the stalled upload was cut');
+    assert.ok(Date.now() - started < 4000, `open for ${Date.now() - started} ms with client_body 500ms`);
   });
 
   test('an upstream that never answers is 504 after upstream_read', async () => {

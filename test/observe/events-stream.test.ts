@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { LOOPBACK, startWharf, type RunningWharf } from '../helpers/wharf.js';
-import { APP_JS, openSse, type SseClient } from './support.js';
+import { APP_JS, openSse, waitFor, type SseClient } from './support.js';
 
 describe('event stream', () => {
   let backend: Backend;
@@ -91,6 +91,14 @@ routes:
     const reload = await sse.next((m) => m.event === 'reload');
     assert.equal(reload.data.ok, true);
     assert.equal(reload.data.hash, w.wharf.snapshot.hash);
+  });
+
+  test('a client that leaves is forgotten', async () => {
+    const extra = await openSse(`${w.controlUrl}/api/events`);
+    await extra.next((m) => m.event === 'rates');
+    const listening = w.wharf.observe.stream.clientCount;
+    extra.close();
+    await waitFor('the client to be dropped', () => w.wharf.observe.stream.clientCount === listening - 1, 5000);
   });
 
   async function waitReady(): Promise<number> {
