@@ -60,9 +60,12 @@ export class EdgeHandler {
   readonly handleRequest = (req: AnyRequest, res: AnyResponse, proto: 'http' | 'https'): void => {
     const runtime = this.runtime;
     const ex = this.begin(req, res, runtime, proto);
-    if (!ex) return;
     if (this.drainingValue && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
     res.once('close', () => this.end(ex));
+    if (ex.status === 400) {
+      ex.bytesOut = sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
+      return;
+    }
     const route = this.route(ex, runtime.router);
     if (!route) {
       ex.reason = 'no_route';
@@ -76,16 +79,17 @@ export class EdgeHandler {
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
     const runtime = this.runtime;
     const real = this.begin(req, undefined, runtime, proto);
-    if (!real) {
-      socket.end(rawErrorResponse(400));
-      return;
-    }
     let ended = false;
     const finish = () => {
       if (ended) return;
       ended = true;
       this.end(real);
     };
+    if (real.status === 400) {
+      socket.end(rawErrorResponse(400));
+      finish();
+      return;
+    }
     const route = this.route(real, runtime.router);
     if (!route?.pool) {
       real.status = 404;
@@ -109,39 +113,31 @@ export class EdgeHandler {
     });
   };
 
-  private begin(req: AnyRequest, res: AnyResponse | undefined, runtime: Runtime, proto: 'http' | 'https'): Exchange | undefined {
+  /** Starts an exchange; one the edge refuses to route (bad target, Host or path) has status 400. */
+  private begin(req: AnyRequest, res: AnyResponse | undefined, runtime: Runtime, proto: 'http' | 'https'): Exchange {
     let url = req.url ?? '/';
     let hostHeader = (req.headers.host ?? req.headers[':authority']) as string | undefined;
+    let bad = false;
     if (url.charCodeAt(0) !== 47) {
       // absolute-form (proxy-style) request line: route by the URL's host and path, and the
       // URL's authority replaces Host (RFC 9112 §3.2.2).
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(url);
-      } catch {
-        parsed = undefined;
-      }
-      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.host) {
-        if (res) badRequest(res, req);
-        return undefined;
-      }
-      hostHeader = parsed.host;
-      url = `${parsed.pathname}${parsed.search}`;
-      req.url = url;
-      if (req.httpVersionMajor === 1) req.headers.host = hostHeader;
+      const parsed = absoluteTarget(url);
+      if (parsed) {
+        hostHeader = parsed.host;
+        url = `${parsed.pathname}${parsed.search}`;
+        req.url = url;
+        if (req.httpVersionMajor === 1) req.headers.host = hostHeader;
+      } else bad = true;
     }
-    if (req.httpVersionMajor === 1 && !validHost(req, hostHeader)) {
-      if (res) badRequest(res, req);
-      return undefined;
-    }
+    if (req.httpVersionMajor === 1 && !validHost(req, hostHeader)) bad = true;
     const q = url.indexOf('?');
-    const path = normalizePath(q < 0 ? url : url.slice(0, q));
-    if (path === undefined) {
-      if (res) badRequest(res, req);
-      return undefined;
-    }
+    const path = bad ? undefined : normalizePath(q < 0 ? url : url.slice(0, q));
     const clientIp = runtime.clientIp(req.socket?.remoteAddress, req.headers['x-forwarded-for']);
-    const ex = new Exchange(req, res as AnyResponse, clientIp, hostOf(hostHeader), path, proto);
+    const ex = new Exchange(req, res as AnyResponse, clientIp, hostOf(hostHeader), path ?? '', proto);
+    if (path === undefined) {
+      ex.status = 400;
+      ex.reason = 'bad_request';
+    }
     this.active.add(ex);
     return ex;
   }
@@ -218,7 +214,12 @@ function validHost(req: AnyRequest, host: string | undefined): boolean {
 
 const INVALID_HOST = /[\s/\\@?#]|\.\./;
 
-/** A request the edge refuses to route: 400 and the connection closed. */
-function badRequest(res: AnyResponse, req: AnyRequest): void {
-  sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
+/** An absolute-form request target, when it is an http(s) URL with a host. */
+function absoluteTarget(url: string): URL | undefined {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -105,7 +105,8 @@ routes:
     assert.match(html, /<title>wharf<\/title>/);
     const assets = [...html.matchAll(/(?:src|href)="(\/dashboard\/[^"]+)"/g)].map((m) => m[1]!);
     assert.ok(assets.length >= 2, `assets: ${assets.join(', ')}`);
-    for (const path of [...assets, '/dashboard/chart.js', '/dashboard/dom.js']) {
+    const modules = ['chart.js', 'dom.js', 'control-api.js', 'apps-view.js', 'upstreams-view.js'].map((name) => `/dashboard/${name}`);
+    for (const path of [...assets, ...modules]) {
       const response = await fetch(`${w.controlUrl}${path}`);
       assert.equal(response.status, 200, path);
       const etag = response.headers.get('etag');

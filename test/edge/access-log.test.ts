@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { LOOPBACK, startWharf, type RunningWharf } from '../helpers/wharf.js';
+import { portOf, rawExchange } from './raw-http.js';
 
 // $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"
 const COMBINED = /^(\S+) - (\S+) \[(\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "([^"]*)" (\d{3}) (\d+) "([^"]*)" "([^"]*)"$/;
@@ -70,6 +71,17 @@ routes:
     assert.equal(m[5], '404');
     assert.equal(m[6], String(Buffer.byteLength(body)));
     assert.equal(m[7], '-');
+  });
+
+  test('a request the edge refuses to route (a broken escape) is logged as 400', async () => {
+    const answer = await rawExchange(portOf(w.baseUrl), 'GET /refused%zz HTTP/1.1\r\nHost: a.test\r\n\r\n');
+    assert.equal(answer.status, 400);
+    assert.ok(answer.closed);
+    const line = await waitFor(() => w.accessLines.find((l) => l.includes('/refused%zz')), 'the 400 line');
+    const m = COMBINED.exec(line);
+    assert.ok(m, `not a combined line: ${line}`);
+    assert.equal(m[4], 'GET /refused%zz HTTP/1.1');
+    assert.equal(m[5], '400');
   });
 
   test('quotes and control characters in logged fields are escaped', async () => {

@@ -3,7 +3,10 @@
 // app actions with the control token when one is needed. Rows are updated in place, keyed by
 // name, so 100 routes and 50 instances stay cheap to refresh.
 import { LineChart } from './chart.js';
-import { el, formatBytes, formatDuration, formatRate, syncChildren, setText } from './dom.js';
+import { el, formatRate, syncChildren, setText } from './dom.js';
+import { action, askToken, settings } from './control-api.js';
+import { renderApps } from './apps-view.js';
+import { renderUpstreams } from './upstreams-view.js';
 
 const STATUS_EVERY_MS = 2000;
 const MAX_EVENTS = 80;
@@ -23,73 +26,6 @@ const charts = {
   p99: new LineChart(document.getElementById('chart-p99'), { color: '#c98a00', format: (v) => (v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10)) }),
 };
 
-// ---- control API ----------------------------------------------------------------------
-
-function token() {
-  return sessionStorage.getItem('wharf-token') ?? '';
-}
-
-async function api(method, path) {
-  // Ask before sending when the token is known to be needed: no 401 round trip.
-  if (method !== 'GET' && !token() && state.status?.control?.token_required) {
-    if (!(await askToken())) throw new Error('a control token is needed for this action');
-  }
-  const headers = {};
-  if (token()) headers.authorization = `Bearer ${token()}`;
-  let response = await fetch(path, { method, headers });
-  if (response.status === 401 && method !== 'GET') {
-    sessionStorage.removeItem('wharf-token');
-    if (!(await askToken())) throw new Error('a control token is needed for this action');
-    response = await fetch(path, { method, headers: { authorization: `Bearer ${token()}` } });
-  }
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error ?? `${method} ${path}: HTTP ${response.status}`);
-  return body;
-}
-
-function askToken() {
-  const dialog = document.getElementById('token-dialog');
-  const input = document.getElementById('token-input');
-  input.value = token();
-  return new Promise((resolve) => {
-    dialog.addEventListener(
-      'close',
-      () => {
-        if (dialog.returnValue === 'save') {
-          sessionStorage.setItem('wharf-token', input.value.trim());
-          resolve(input.value.trim() !== '');
-        } else {
-          resolve(false);
-        }
-      },
-      { once: true },
-    );
-    dialog.showModal();
-  });
-}
-
-function notice(text, isError = false) {
-  const box = document.getElementById('notice');
-  box.textContent = text;
-  box.classList.toggle('error', isError);
-  box.hidden = false;
-  clearTimeout(notice.timer);
-  notice.timer = setTimeout(() => (box.hidden = true), isError ? 10000 : 4000);
-}
-
-async function action(button, method, path, done) {
-  button.disabled = true;
-  try {
-    await api(method, path);
-    notice(done);
-  } catch (error) {
-    notice(error.message, true);
-  } finally {
-    button.disabled = false;
-    refreshSoon();
-  }
-}
-
 // ---- status -----------------------------------------------------------------------------
 
 let refreshTimer;
@@ -104,6 +40,7 @@ async function refresh() {
     const response = await fetch('/api/status', { cache: 'no-store' });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     state.status = await response.json();
+    settings.tokenRequired = Boolean(state.status.control?.token_required);
     render();
   } catch (error) {
     setText(document.getElementById('config'), `status unavailable: ${error.message}`);
@@ -119,90 +56,6 @@ function render() {
   renderApps(status.apps);
   renderRoutes(status.routes);
   renderUpstreams(status.upstreams);
-}
-
-// ---- apps ---------------------------------------------------------------------------------
-
-function renderApps(apps) {
-  const container = document.getElementById('apps');
-  setText(document.getElementById('apps-count'), `(${apps.length})`);
-  document.getElementById('apps-empty').hidden = apps.length > 0;
-  syncChildren(container, apps, (app) => `app:${app.name}`, createApp, updateApp);
-}
-
-function createApp(app) {
-  const restart = el('button', { type: 'button', class: 'restart' }, 'restart');
-  const reload = el('button', { type: 'button', class: 'reload' }, 'reload');
-  const count = el('input', { type: 'number', min: '0', step: '1', class: 'scale-count', 'aria-label': `instances of ${app.name}` });
-  const scale = el('button', { type: 'button', class: 'scale' }, 'scale');
-  const name = encodeURIComponent(app.name);
-  restart.addEventListener('click', () => action(restart, 'POST', `/api/apps/${name}/restart`, `${app.name}: restarted`));
-  reload.addEventListener('click', () => action(reload, 'POST', `/api/apps/${name}/reload`, `${app.name}: rolling reload done`));
-  scale.addEventListener('click', () => {
-    void action(scale, 'POST', `/api/apps/${name}/scale?instances=${encodeURIComponent(count.value)}`, `${app.name}: scaled to ${count.value}`).then(() => delete count.dataset.edited);
-  });
-  count.value = String(app.instances.length);
-  const body = el('tbody');
-  const node = el(
-    'div',
-    { class: 'app', 'data-app': app.name },
-    el('div', { class: 'app-head' }, el('h3', {}, app.name), el('span', { class: 'summary muted' }), el('div', { class: 'app-actions' }, restart, reload, count, scale)),
-    el(
-      'div',
-      { class: 'scroll' },
-      el(
-        'table',
-        { class: 'grid instances' },
-        el('thead', {}, el('tr', {}, ...['id', 'state', 'pid', 'port', 'restarts', 'RSS', 'CPU s', 'uptime'].map((h, i) => el('th', i >= 4 ? { class: 'num' } : {}, h)))),
-        body,
-      ),
-    ),
-  );
-  node.parts = { body, count };
-  return node;
-}
-
-function updateApp(node, app) {
-  const ready = app.instances.filter((i) => i.ready).length;
-  setText(node.querySelector('.summary'), `${ready}/${app.instances.length} ready`);
-  if (document.activeElement !== node.parts.count && node.parts.count.dataset.edited !== '1') node.parts.count.value = String(app.instances.length);
-  const seen = new Map();
-  const rows = app.instances.map((instance) => {
-    const n = seen.get(instance.id) ?? 0;
-    seen.set(instance.id, n + 1);
-    return { key: `${instance.id}/${n}`, instance };
-  });
-  syncChildren(node.parts.body, rows, (row) => row.key, (row) => createInstance(app.name, row.instance), (tr, row) => updateInstance(tr, row.instance));
-}
-
-function createInstance(app, instance) {
-  const cells = {
-    id: el('td', {}, String(instance.id)),
-    state: el('td', {}, el('span', { class: 'badge' })),
-    pid: el('td', { class: 'pid' }),
-    port: el('td', { class: 'port' }),
-    restarts: el('td', { class: 'num restarts' }),
-    rss: el('td', { class: 'num rss' }),
-    cpu: el('td', { class: 'num cpu' }),
-    uptime: el('td', { class: 'num uptime' }),
-  };
-  const tr = el('tr', { 'data-app': app, 'data-instance': String(instance.id) }, ...Object.values(cells));
-  tr.cells$ = cells;
-  return tr;
-}
-
-function updateInstance(tr, instance) {
-  const c = tr.cells$;
-  const badge = c.state.firstChild;
-  setText(badge, instance.state);
-  badge.className = `badge ${instance.state}`;
-  if (instance.reason) badge.title = instance.reason;
-  setText(c.pid, instance.pid === null ? '–' : String(instance.pid));
-  setText(c.port, instance.port === null ? '–' : String(instance.port));
-  setText(c.restarts, String(instance.restarts));
-  setText(c.rss, instance.rssBytes ? formatBytes(instance.rssBytes) : '–');
-  setText(c.cpu, instance.cpuSeconds ? instance.cpuSeconds.toFixed(1) : '–');
-  setText(c.uptime, instance.uptimeMs ? formatDuration(instance.uptimeMs) : '–');
 }
 
 // ---- routes -------------------------------------------------------------------------------
@@ -267,55 +120,6 @@ function setupRouteControls() {
     state.filter = event.target.value;
     if (state.status) renderRoutes(state.status.routes);
   });
-}
-
-// ---- upstreams ----------------------------------------------------------------------------
-
-function renderUpstreams(upstreams) {
-  setText(document.getElementById('upstreams-count'), `(${upstreams.length})`);
-  syncChildren(document.getElementById('upstreams'), upstreams, (u) => `upstream:${u.name}`, createUpstream, updateUpstream);
-}
-
-function createUpstream(upstream) {
-  const body = el('tbody');
-  const node = el(
-    'div',
-    { class: 'upstream', 'data-upstream': upstream.name },
-    el('div', { class: 'upstream-head' }, el('h3', {}, upstream.name), el('span', { class: 'summary muted' })),
-    el(
-      'table',
-      { class: 'grid servers' },
-      el('thead', {}, el('tr', {}, ...['server', 'health', 'in flight', 'latency ms', 'fails', 'requests', 'weight'].map((h, i) => el('th', i >= 2 ? { class: 'num' } : {}, h)))),
-      body,
-    ),
-  );
-  node.parts = { body };
-  return node;
-}
-
-function updateUpstream(node, upstream) {
-  const healthy = upstream.servers.filter((s) => s.healthy).length;
-  setText(node.querySelector('.summary'), `${upstream.kind} · ${upstream.balance} · ${healthy}/${upstream.servers.length} healthy`);
-  syncChildren(
-    node.parts.body,
-    upstream.servers,
-    (s) => s.address,
-    (s) => {
-      const tr = el('tr', { 'data-server': s.address }, el('td', {}, s.address), el('td', {}, el('span', { class: 'badge' })), ...[0, 1, 2, 3, 4].map(() => el('td', { class: 'num' })));
-      return tr;
-    },
-    (tr, s) => {
-      const [, health, active, latency, fails, requests, weight] = tr.children;
-      const label = s.down ? 'down' : s.healthy ? 'healthy' : 'unhealthy';
-      setText(health.firstChild, label);
-      health.firstChild.className = `badge ${s.healthy ? 'healthy' : 'down'}`;
-      setText(active, String(s.active));
-      setText(latency, s.latency_ms ? String(s.latency_ms) : '–');
-      setText(fails, String(s.fails));
-      setText(requests, String(s.requests));
-      setText(weight, s.backup ? `${s.weight} (backup)` : String(s.weight));
-    },
-  );
 }
 
 // ---- live events ----------------------------------------------------------------------------
@@ -416,6 +220,7 @@ function setupHeader() {
   });
 }
 
+settings.afterAction = refreshSoon;
 setupHeader();
 setupRouteControls();
 await Promise.all([refresh(), loadHistory().catch(() => undefined), loadAlerts().catch(() => undefined)]);
