@@ -75,6 +75,8 @@ export class Wharf {
       logger: this.logger,
       snapshot: () => this.snapshotValue,
       activeRequests: () => this.edge.activeRequests,
+      openConnections: () => this.sumListeners((l) => l.openConnections),
+      openWebSockets: () => this.sumListeners((l) => l.openWebSockets),
     });
     this.onRecord((record) => this.observe.record(record));
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
@@ -134,9 +136,10 @@ export class Wharf {
       return { ok: false, errors };
     }
     try {
-      this.pools.reconcile(snapshot);
-      const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers });
+      const staged = this.pools.stage(snapshot);
+      const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers });
       await this.applyListeners(snapshot);
+      staged.commit();
       if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {
         const old = this.accessLog;
         this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, this.options.stdout);
@@ -189,20 +192,28 @@ export class Wharf {
     this.prober.retain([...this.pools.all()].map((p) => p.name));
   }
 
+  private sumListeners(count: (listener: Listener) => number): number {
+    let total = 0;
+    for (const listener of this.listeners.values()) total += count(listener);
+    return total;
+  }
+
   private async applyListeners(snapshot: Snapshot): Promise<void> {
     const wanted = new Map(snapshot.listen.map((config) => [listenerKey(config), config]));
+    const settings = { clientHeaderMs: snapshot.timeouts.clientHeaderMs, keepaliveMs: snapshot.timeouts.keepaliveMs, maxHeaderSize: snapshot.maxHeaderSize };
     const started: Listener[] = [];
     try {
       for (const [key, config] of wanted) {
         const existing = this.listeners.get(key);
         if (existing) {
           existing.updateCertificates(config);
+          existing.updateSettings(settings);
           continue;
         }
         const listener = new Listener(
           config,
           this.edge,
-          { clientHeaderMs: snapshot.timeouts.clientHeaderMs, keepaliveMs: snapshot.timeouts.keepaliveMs, maxHeaderSize: snapshot.maxHeaderSize },
+          settings,
           this.logger,
           (status, code, remoteAddress) => this.logger.info({ status, code, client: remoteAddress }, 'malformed request rejected'),
         );

@@ -18,20 +18,49 @@ export class PoolDirectory {
 
   /** Brings pools in line with a snapshot; app pools keep their current members. Returns removed pools' names. */
   reconcile(snapshot: Snapshot): string[] {
-    const wanted = new Map<string, UpstreamConfig | AppConfig>([...snapshot.upstreams, ...snapshot.apps]);
-    const removed: string[] = [];
-    for (const name of [...this.pools.keys()]) {
-      if (!wanted.has(name)) {
-        this.pools.delete(name);
-        removed.push(name);
-      }
-    }
-    for (const [name, config] of wanted) {
-      const servers = 'servers' in config ? config.servers : undefined;
-      const pool = this.pools.get(name);
-      if (pool) pool.configure(config, servers);
-      else this.pools.set(name, new UpstreamPool(config, new PeerTable(), servers ?? []));
-    }
-    return removed;
+    return this.stage(snapshot).commit();
   }
+
+  /**
+   * Prepares a reload without changing anything: `get` answers with the pools the snapshot
+   * will have (existing ones, or new ones not yet registered), and `commit` applies it. A
+   * runtime that fails to build from the staged set leaves the running pools untouched.
+   */
+  stage(snapshot: Snapshot): StagedPools {
+    const wanted = new Map<string, UpstreamConfig | AppConfig>([...snapshot.upstreams, ...snapshot.apps]);
+    const created = new Map<string, UpstreamPool>();
+    const get = (name: string): UpstreamPool | undefined => {
+      const existing = this.pools.get(name);
+      if (existing && wanted.has(name)) return existing;
+      const config = wanted.get(name);
+      if (!config) return undefined;
+      let pool = created.get(name);
+      if (!pool) created.set(name, (pool = new UpstreamPool(config, new PeerTable(), 'servers' in config ? config.servers : [])));
+      return pool;
+    };
+    const commit = (): string[] => {
+      const removed: string[] = [];
+      for (const name of [...this.pools.keys()]) {
+        if (!wanted.has(name)) {
+          this.pools.delete(name);
+          removed.push(name);
+        }
+      }
+      for (const [name, config] of wanted) {
+        const existing = this.pools.get(name);
+        if (existing) existing.configure(config, 'servers' in config ? config.servers : undefined);
+        else this.pools.set(name, get(name)!);
+      }
+      return removed;
+    };
+    return { get, commit };
+  }
+}
+
+export interface PoolLookup {
+  get(name: string): UpstreamPool | undefined;
+}
+
+export interface StagedPools extends PoolLookup {
+  commit(): string[];
 }

@@ -7,7 +7,6 @@ import { ConfigError } from '../config/diagnostics.js';
 import { formatAddress } from '../net/address.js';
 import { CliError, ControlClient } from './control-client.js';
 import { formatStatus } from './status-table.js';
-import { runUp } from './up.js';
 import type { WharfStatus } from '../control/status.js';
 
 const USAGE = `usage: wharf <command> [options]
@@ -44,7 +43,8 @@ async function main(argv: string[]): Promise<number> {
   const configFile = values.config ?? 'wharf.yaml';
   switch (command) {
     case 'up':
-      return runUp(configFile);
+      // Loaded only for `up`, so `check`, `status` and friends start fast.
+      return (await import('./up.js')).runUp(configFile);
     case 'check':
       return check(configFile);
     case 'import':

@@ -192,6 +192,12 @@ export class EdgeHandler {
 
   private end(ex: Exchange): void {
     if (!this.active.delete(ex)) return;
+    const res = ex.res;
+    if (ex.bytesOut === 0 && res?.writableFinished && ex.method !== 'HEAD') {
+      // Static files are streamed by the file handler itself; a finished response sent its Content-Length.
+      const length = res.getHeader('content-length');
+      if (length !== undefined) ex.bytesOut = Number(length);
+    }
     this.hooks.record(ex.finish());
     if (this.active.size === 0 && this.idleWaiters.length) {
       const waiters = this.idleWaiters;

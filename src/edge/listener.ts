@@ -38,6 +38,7 @@ export class Listener {
   private readonly certs: CertificateStore | undefined;
   private readonly sessions = new Set<Http2Session>();
   private readonly upgraded = new Set<Duplex>();
+  private connections = 0;
 
   constructor(
     readonly config: ListenConfig,
@@ -92,6 +93,29 @@ export class Listener {
       edge.handleUpgrade(req, socket, head, proto);
     });
     this.server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => this.clientError(error, socket as Socket));
+    this.server.on('connection', (socket: Socket) => {
+      this.connections++;
+      socket.once('close', () => this.connections--);
+    });
+  }
+
+  /** Client TCP connections open on this listener. */
+  get openConnections(): number {
+    return this.connections;
+  }
+
+  /** Upgraded (WebSocket) connections open on this listener. */
+  get openWebSockets(): number {
+    return this.upgraded.size;
+  }
+
+  /** Config reload: timeouts and header limits apply to connections accepted from now on. */
+  updateSettings(settings: ListenerSettings): void {
+    Object.assign(this.server, {
+      headersTimeout: settings.clientHeaderMs,
+      keepAliveTimeout: settings.keepaliveMs,
+      maxHeaderSize: settings.maxHeaderSize,
+    });
   }
 
   get port(): number {

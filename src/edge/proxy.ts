@@ -95,6 +95,7 @@ class ProxiedRequest {
     ex.onDone(() => {
       if (!this.done) this.current?.abort('client closed the connection');
       this.done = true;
+      if (this.body) ex.bytesIn = this.body.bytes;
     });
   }
 
@@ -111,12 +112,29 @@ class ProxiedRequest {
   }
 
   start(): void {
-    const peer = this.options.pool.select(this.ctx, this.tried);
-    if (!peer) {
-      if (this.tried.size === 0) this.fail({ status: 503, reason: 'no_healthy_upstream' }, 'no healthy upstream');
-      else this.fail(this.lastFailure ?? { status: 502, reason: 'upstream_failed' });
+    const pool = this.options.pool;
+    const peer = pool.select(this.ctx, this.tried);
+    if (peer) return this.send(peer);
+    if (this.config.queue && !this.done) {
+      // Every server that is up is at max_conns: wait for a slot in the bounded queue.
+      const abort = new AbortController();
+      this.ex.onDone(() => abort.abort());
+      void pool.selectOrWait(this.ctx, this.tried, abort.signal).then((queued) => {
+        if (queued && this.done) pool.release(queued, { ok: true });
+        else if (queued) this.send(queued);
+        else this.noPeer('queue_timeout');
+      });
       return;
     }
+    this.noPeer('no_healthy_upstream');
+  }
+
+  private noPeer(reason: string): void {
+    if (this.tried.size === 0) this.fail({ status: 503, reason }, reason === 'queue_timeout' ? 'all upstream servers are busy' : 'no healthy upstream');
+    else this.fail(this.lastFailure ?? { status: 502, reason: 'upstream_failed' });
+  }
+
+  private send(peer: Peer): void {
     this.tried.add(peer);
     const attempt = new Attempt(this, peer);
     this.current = attempt;
@@ -173,6 +191,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   private retrying = false;
   private settled = false;
   private status = 0;
+  private expectedBytes = -1;
+  private receivedBytes = 0;
 
   constructor(
     private readonly request: ProxiedRequest,
@@ -201,6 +221,8 @@ class Attempt implements Dispatcher.DispatchHandler {
     }
     ex.status = statusCode;
     ex.upstreamMs = this.firstByteMs;
+    const length = headers['content-length'];
+    if (typeof length === 'string') this.expectedBytes = Number(length);
     this.sink = this.request.options.sink(ex.res, controller);
     const res = ex.res as import('node:http').ServerResponse;
     res.writeHead(statusCode, clientResponseHeaders(headers));
@@ -209,6 +231,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.retrying) return;
     this.request.ex.bytesOut += chunk.length;
+    this.receivedBytes += chunk.length;
     this.sink!.write(chunk);
   }
 
@@ -238,6 +261,14 @@ class Attempt implements Dispatcher.DispatchHandler {
     }
     const connect = CONNECT_ERRORS.has(code);
     const failure = failureOf(code, connect);
+    if (this.sink && this.receivedBytes === this.expectedBytes) {
+      // The whole body arrived; undici only noticed the peer closing its idle keep-alive socket
+      // while a slow client (or limit_rate) kept the response paused. Finish normally.
+      this.request.done = true;
+      this.settle(true, '');
+      this.sink.end();
+      return;
+    }
     this.settle(false, `${code || error.message}`);
     if (this.sink) {
       // Headers already went to the client: all we can do is cut the connection.

@@ -32,6 +32,8 @@ export function throttledSink(createThrottle: () => Transform): SinkFactory {
   return (res, controller) => {
     const throttle = createThrottle();
     throttle.pipe(res as unknown as NodeJS.WritableStream);
+    // A client that leaves must not keep the pacing timer (and its buffered bytes) alive.
+    res.once('close', () => throttle.destroy());
     const resume = () => controller.resume();
     return {
       write(chunk) {

@@ -2,13 +2,13 @@
 // compiled routes (guards and handler resolved), the trusted-proxy set, the timeouts.
 // A reload builds a new Runtime and swaps one reference; in-flight requests keep the old one.
 import type { RouteConfig, Snapshot } from '../config/model.js';
-import type { PoolDirectory } from '../balance/pool-directory.js';
+import type { PoolLookup } from '../balance/pool-directory.js';
 import type { Guard } from '../guard/guard.js';
 import { buildGuards } from '../guard/chain.js';
 import { createThrottle } from '../guard/limit-rate.js';
 import { AddressSet } from '../net/cidr.js';
 import { resolveClientIp } from '../net/real-ip.js';
-import { hashValueOf } from '../balance/hash-key.js';
+import { hashKeyReader } from '../balance/hash-key.js';
 import { Router, type Routable } from './router.js';
 import { ProxyRoute } from './proxy.js';
 import { StaticHandler } from './static/static-handler.js';
@@ -32,7 +32,8 @@ export interface CompiledRoute extends Routable {
 }
 
 export interface RuntimeDeps {
-  readonly pools: PoolDirectory;
+  /** Pools by name; during a reload, the staged set (nothing is changed until the runtime is built). */
+  readonly pools: PoolLookup;
   readonly dispatchers: DispatcherTable;
 }
 
@@ -84,7 +85,9 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
   }
   const pool = deps.pools.get(action.pool);
   if (!pool) throw new Error(`route ${route.name}: pool ${action.pool} does not exist`);
-  const hashKey = pool.config.balance === 'hash' ? pool.config.hashKey : undefined;
+  // The snapshot's pool config, not the live pool's: during a reload the pool is reconfigured only after this runtime is built.
+  const poolConfig = snapshot.upstreams.get(action.pool) ?? snapshot.apps.get(action.pool) ?? pool.config;
+  const readHashKey = poolConfig.balance === 'hash' ? hashKeyReader(poolConfig.hashKey) : undefined;
   const proxy = new ProxyRoute({
     pool,
     dispatchers: deps.dispatchers,
@@ -92,7 +95,7 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
     maxBody: route.maxBody,
     clientBodyTimeoutMs: snapshot.timeouts.clientBodyMs,
     sink: route.limitRate > 0 ? throttledSink(() => createThrottle(route.limitRate, route.limitRateAfter)) : directSink,
-    hashValue: hashKey ? (ex) => hashValueOf(hashKey, { url: ex.req.url ?? '/', headers: ex.req.headers }, ex.clientIp) : undefined,
+    hashValue: readHashKey ? (ex) => readHashKey({ url: ex.req.url ?? '/', headers: ex.req.headers }, ex.clientIp) : undefined,
   });
   return { ...base, handler: proxy, pool };
 }
