@@ -8,9 +8,13 @@ import type { GuardRequest } from '../guard/guard.js';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 
-export class Exchange implements GuardRequest {
+const NO_TRIES: readonly UpstreamTry[] = Object.freeze([]);
+
+/** Also the access record itself: finishing an exchange allocates nothing more for the log and metrics. */
+export class Exchange implements GuardRequest, AccessRecord {
   readonly startedAt = Date.now();
   private readonly startedHr = performance.now();
+  durationMs = 0;
   route = '';
   pool = '';
   reason = '';
@@ -19,7 +23,7 @@ export class Exchange implements GuardRequest {
   bytesOut = 0;
   upstreamMs = 0;
   upgraded = false;
-  tries: UpstreamTry[] | undefined;
+  tries: readonly UpstreamTry[] = NO_TRIES;
   private doneCallbacks: (() => void)[] | undefined;
   private finished = false;
 
@@ -47,35 +51,33 @@ export class Exchange implements GuardRequest {
   }
 
   addTry(entry: UpstreamTry): void {
-    (this.tries ??= []).push(entry);
+    this.tries = this.tries === NO_TRIES ? [entry] : [...this.tries, entry];
   }
 
-  /** Runs the onDone callbacks once and returns the access record. */
+  get url(): string {
+    return this.req.url ?? '/';
+  }
+
+  get httpVersion(): string {
+    return this.req.httpVersion;
+  }
+
+  get referer(): string {
+    return (this.req.headers.referer as string | undefined) ?? '';
+  }
+
+  get userAgent(): string {
+    return (this.req.headers['user-agent'] as string | undefined) ?? '';
+  }
+
+  /** Runs the onDone callbacks once and completes the record. */
   finish(): AccessRecord {
     this.finished = true;
     const callbacks = this.doneCallbacks;
     this.doneCallbacks = undefined;
     if (callbacks) for (const callback of callbacks) callback();
-    const req = this.req;
-    return {
-      startedAt: this.startedAt,
-      durationMs: performance.now() - this.startedHr,
-      clientIp: this.clientIp,
-      method: this.method,
-      url: req.url ?? '/',
-      httpVersion: req.httpVersion,
-      host: this.host,
-      status: this.status || (this.res.headersSent ? this.res.statusCode : 499),
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
-      referer: (req.headers.referer as string | undefined) ?? '',
-      userAgent: (req.headers['user-agent'] as string | undefined) ?? '',
-      route: this.route,
-      pool: this.pool,
-      tries: this.tries ?? [],
-      reason: this.reason,
-      upstreamMs: this.upstreamMs,
-      upgraded: this.upgraded,
-    };
+    this.durationMs = performance.now() - this.startedHr;
+    if (!this.status) this.status = this.res?.headersSent ? this.res.statusCode : 499;
+    return this;
   }
 }
