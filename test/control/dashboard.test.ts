@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { startBackend, interopRequired, type Backend } from '../helpers/backends.js';
 import { startWharf, type RunningWharf } from '../helpers/wharf.js';
-import { APP_JS, waitFor } from '../observe/support.js';
+import { APP_FILES, appsStatus, supervisedApps, waitFor } from '../observe/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -31,16 +31,7 @@ control: { address: 127.0.0.1:0, token: ${TOKEN} }
 upstreams:
   legacy:
     servers: [${backend.address}]
-apps:
-  web:
-    command: [${JSON.stringify(process.execPath)}, app.js]
-    instances: 2
-    health: { path: /healthz, interval: 200ms }
-  worker:
-    command: [${JSON.stringify(process.execPath)}, app.js]
-    instances: 1
-    health: { path: /healthz, interval: 200ms }
-routes:
+${supervisedApps({ web: 2, worker: 1 })}routes:
   - path: /web
     proxy: web
   - path: /jobs
@@ -48,10 +39,10 @@ routes:
   - path: /legacy
     proxy: legacy
 `,
-      { files: { 'app.js': APP_JS } },
+      APP_FILES,
     );
     await waitFor('instances ready', async () => {
-      const status = (await (await fetch(`${w.controlUrl}/api/status`)).json()) as { apps: { instances: { ready: boolean }[] }[] };
+      const status = await appsStatus(w.controlUrl);
       return status.apps.every((app) => app.instances.length > 0 && app.instances.every((i) => i.ready));
     });
     const { chromium } = await import('playwright-core');
@@ -116,7 +107,7 @@ routes:
       15_000,
       100,
     );
-    const status = (await (await fetch(`${w.controlUrl}/api/status`)).json()) as { apps: { name: string; instances: { id: number; pid: number }[] }[] };
+    const status = await appsStatus(w.controlUrl);
     const now = status.apps.find((a) => a.name === 'web')!.instances.find((i) => i.id === 0)!.pid;
     assert.notEqual(now, before);
     assert.deepEqual(consoleErrors, []);

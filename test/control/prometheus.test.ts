@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { LOOPBACK, startWharf, type RunningWharf } from '../helpers/wharf.js';
-import { APP_JS, program, waitFor } from '../observe/support.js';
+import { APP_FILES, program, supervisedApps, waitFor } from '../observe/support.js';
 
 const REQUESTS = 25;
 const REJECTED = 4;
@@ -45,19 +45,14 @@ describe('Prometheus scrapes wharf', () => {
 upstreams:
   books:
     servers: [${backend.address}]
-apps:
-  web:
-    command: [${JSON.stringify(process.execPath)}, app.js]
-    instances: 2
-    health: { path: /healthz, interval: 200ms }
-routes:
+${supervisedApps({ web: 2 })}routes:
   - path: /api/books
     proxy: books
   - path: /private
     proxy: books
     access: [ "deny all" ]
 `,
-      { files: { 'app.js': APP_JS } },
+      APP_FILES,
     );
     for (let i = 0; i < REQUESTS; i++) assert.equal((await fetch(`${w.baseUrl}/api/books/${i}`)).status, 200);
     for (let i = 0; i < REJECTED; i++) assert.equal((await fetch(`${w.baseUrl}/private`)).status, 403);

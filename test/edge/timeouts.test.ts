@@ -115,6 +115,18 @@ routes:
     return { status: res.status, type: res.headers.get('content-type') ?? '', body, ms: performance.now() - started };
   }
 
+  /** Asserts the edge's own short text/plain error answer for `path`, logged with `reason`. */
+  async function expectEdgeError(path: string, status: number, reason: string): Promise<JsonLine> {
+    const res = await fetchText(path);
+    assert.equal(res.status, status);
+    assert.match(res.type, /^text\/plain/);
+    assert.ok(res.body.length > 0 && res.body.length < 100);
+    const line = await logLine(path);
+    assert.equal(line.status, status);
+    assert.equal(line.reason, reason);
+    return line;
+  }
+
   test('slowloris: headers trickling in slower than client_header get the connection cut', async () => {
     const socket = await openSocket(portOf(w.baseUrl));
     const answer = collect(socket, 5000);
@@ -145,34 +157,16 @@ routes:
   });
 
   test('an upstream that never answers is 504 after upstream_read', async () => {
-    const res = await fetchText('/silent/wait');
-    assert.equal(res.status, 504);
-    assert.match(res.type, /^text\/plain/);
-    assert.ok(res.body.length > 0 && res.body.length < 100);
-    const line = await logLine('/silent/wait');
-    assert.equal(line.status, 504);
-    assert.equal(line.reason, 'upstream_timeout');
+    const line = await expectEdgeError('/silent/wait', 504, 'upstream_timeout');
     assert.equal(line.upstream, 'silent');
   });
 
   test('an upstream that refuses the connection is 502', async () => {
-    const res = await fetchText('/refused/x');
-    assert.equal(res.status, 502);
-    assert.match(res.type, /^text\/plain/);
-    assert.ok(res.body.length > 0 && res.body.length < 100);
-    const line = await logLine('/refused/x');
-    assert.equal(line.status, 502);
-    assert.equal(line.reason, 'upstream_connect_error');
+    await expectEdgeError('/refused/x', 502, 'upstream_connect_error');
   });
 
   test('a pool whose servers are all down is 503 at once', async () => {
-    const res = await fetchText('/down/x');
-    assert.equal(res.status, 503);
-    assert.match(res.type, /^text\/plain/);
-    assert.ok(res.body.length > 0 && res.body.length < 100);
-    const line = await logLine('/down/x');
-    assert.equal(line.status, 503);
-    assert.equal(line.reason, 'no_healthy_upstream');
+    await expectEdgeError('/down/x', 503, 'no_healthy_upstream');
     assert.equal(fine.seen.length, 0);
   });
 

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { LOOPBACK, startWharf, type RunningWharf } from '../helpers/wharf.js';
-import { APP_JS, openSse, waitFor, type SseClient } from './support.js';
+import { APP_FILES, appsStatus, openSse, supervisedApps, waitFor, type SseClient } from './support.js';
 
 describe('event stream', () => {
   let backend: Backend;
@@ -19,13 +19,7 @@ upstreams:
   legacy:
     servers: [${backend.address}]
     health: { path: /healthz, interval: 200ms, timeout: 200ms, fails: 1, passes: 1 }
-apps:
-  web:
-    command: [${JSON.stringify(process.execPath)}, app.js]
-    instances: 1
-    health: { path: /healthz, interval: 200ms }
-    stop_timeout: 2s
-routes:
+${supervisedApps({ web: 1 }, 'stop_timeout: 2s')}routes:
   - path: /web
     proxy: web
   - path: /legacy
@@ -34,7 +28,7 @@ routes:
     proxy: legacy
     access: [ "deny all" ]
 `,
-      { files: { 'app.js': APP_JS } },
+      APP_FILES,
     );
     sse = await openSse(`${w.controlUrl}/api/events`);
   });
@@ -103,7 +97,7 @@ routes:
 
   async function waitReady(): Promise<number> {
     for (let i = 0; i < 100; i++) {
-      const status = (await (await fetch(`${w.controlUrl}/api/status`)).json()) as { apps: { name: string; instances: { ready: boolean; pid: number }[] }[] };
+      const status = await appsStatus(w.controlUrl);
       const instance = status.apps.find((a) => a.name === 'web')?.instances[0];
       if (instance?.ready) return instance.pid;
       await new Promise((resolve) => setTimeout(resolve, 100));

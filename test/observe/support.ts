@@ -1,5 +1,6 @@
 // Shared by the observability tests: read samples out of a Prometheus text exposition, build
-// AccessRecords, find outside programs (promtool, prometheus, chromium), and small waits.
+// AccessRecords, find outside programs (promtool, prometheus, chromium), small waits, and a
+// supervised test app with the config that runs it.
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -171,3 +172,27 @@ const server = createServer((req, res) => res.end(req.url === '/healthz' ? 'ok' 
 server.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeAllConnections(); });
 `;
+
+/** The files option of startWharf that puts APP_JS where supervisedApps expects it. */
+export const APP_FILES = { files: { 'app.js': APP_JS } };
+
+/**
+ * An `apps:` block (ending in a newline) running APP_JS: one app per name, with that many
+ * instances, health-checked at /healthz; each `setting` ("key: value") is added to every app.
+ */
+export function supervisedApps(instances: Record<string, number>, ...settings: string[]): string {
+  const node = JSON.stringify(process.execPath);
+  const apps = Object.entries(instances).map(
+    ([name, count]) => [`  ${name}:`, `    command: [${node}, app.js]`, `    instances: ${count}`, '    health: { path: /healthz, interval: 200ms }', ...settings.map((s) => `    ${s}`)].join('\n'),
+  );
+  return `apps:\n${apps.join('\n')}\n`;
+}
+
+/** What GET /api/status says of the supervised apps (the fields these tests read). */
+export interface AppsStatus {
+  readonly apps: readonly { readonly name: string; readonly instances: readonly { readonly id: number; readonly pid: number; readonly ready: boolean }[] }[];
+}
+
+export async function appsStatus(controlUrl: string): Promise<AppsStatus> {
+  return (await (await fetch(`${controlUrl}/api/status`)).json()) as AppsStatus;
+}

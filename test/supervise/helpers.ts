@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigLoader } from '../../src/config/load.js';
 import type { AppConfig, Snapshot } from '../../src/config/model.js';
@@ -85,6 +86,32 @@ export function createFixture(yaml: string, files: Record<string, string> = {}, 
     sampleIntervalMs: options.sampleIntervalMs,
   });
   return fixture;
+}
+
+export interface SuiteFixtures {
+  /** A fixture (see createFixture) that is closed when the suite ends. */
+  create(...args: Parameters<typeof createFixture>): Fixture;
+  /** The same, with its apps already started (`supervisor.apply`). */
+  start(...args: Parameters<typeof createFixture>): Promise<Fixture>;
+}
+
+/** Call inside a describe: every fixture made through the result is closed after the suite. */
+export function suiteFixtures(): SuiteFixtures {
+  const fixtures: Fixture[] = [];
+  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const create = (...args: Parameters<typeof createFixture>) => {
+    const fixture = createFixture(...args);
+    fixtures.push(fixture);
+    return fixture;
+  };
+  return {
+    create,
+    async start(...args) {
+      const fixture = create(...args);
+      await fixture.supervisor.apply(fixture.snapshot.apps);
+      return fixture;
+    },
+  };
 }
 
 export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 20): Promise<T> {

@@ -1,6 +1,6 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFixture, isAlive, NODE, poolAddresses, waitFor, type Fixture } from './helpers.js';
+import { isAlive, NODE, poolAddresses, suiteFixtures, waitFor } from './helpers.js';
 
 /** The first process to run turns sick (/live -> 500) half a second after starting; later ones stay well. */
 const SICK_ONCE_JS = `
@@ -16,11 +16,10 @@ createServer((req, res) => {
 `;
 
 describe('liveness', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
 
   test('failing the liveness check `fails` times in a row restarts the instance, out of the pool first', async () => {
-    const f = createFixture(
+    const f = fixtures.create(
       `apps:
   flaky:
     command: [${NODE}, sick.js]
@@ -29,7 +28,6 @@ describe('liveness', () => {
 `,
       { 'sick.js': SICK_ONCE_JS },
     );
-    fixtures.push(f);
     const poolAtStopping: string[][] = [];
     f.events.on('instance', (e) => e.to === 'stopping' && poolAtStopping.push(poolAddresses(f, 'flaky')));
     await f.supervisor.apply(f.snapshot.apps);

@@ -1,9 +1,9 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogWriter } from '../../src/supervise/log-writer.js';
-import { createFixture, NODE, tempDir, waitFor, type Fixture } from './helpers.js';
+import { NODE, suiteFixtures, tempDir, waitFor } from './helpers.js';
 
 /** Serves; prints COUNT numbered lines (every ERR_EVERY-th to stderr), then a final line without newline. */
 const CHATTY_JS = `
@@ -19,11 +19,10 @@ process.on('SIGTERM', () => process.exit(0));
 const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
 
 describe('app logs', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
 
   test('stdout and stderr are captured line by line with timestamps; tail and follow read them', async () => {
-    const f = createFixture(
+    const f = fixtures.create(
       `apps:
   chat:
     command: [${NODE}, chatty.js]
@@ -32,7 +31,6 @@ describe('app logs', () => {
 `,
       { 'chatty.js': CHATTY_JS },
     );
-    fixtures.push(f);
     const followed: string[] = [];
     await f.supervisor.apply(f.snapshot.apps);
     const unfollow = f.supervisor.followLogs('chat', (line) => followed.push(line));
@@ -58,7 +56,7 @@ describe('app logs', () => {
   });
 
   test('the log rotates by size and keeps K files; tail reaches into rotated files', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   chat:
     command: [${NODE}, chatty.js]
@@ -67,8 +65,6 @@ describe('app logs', () => {
 `,
       { 'chatty.js': CHATTY_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     const last = 'line 0400 ' + 'x'.repeat(30);
     await waitFor('the last line', async () => (await f.supervisor.logs('chat', 5)).some((l) => l.endsWith(last)));
     const file = join(f.dir, 'logs', 'chat.log');

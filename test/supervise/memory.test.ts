@@ -1,7 +1,7 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createFixture, isAlive, NODE, poolAddresses, waitFor, type Fixture } from './helpers.js';
+import { isAlive, NODE, poolAddresses, suiteFixtures, waitFor } from './helpers.js';
 
 /** The first process to run grows to ~160 MB resident once it serves; later ones stay small. */
 const HOG_ONCE_JS = `
@@ -17,11 +17,10 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 describe('max_memory', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
 
   test('an instance over max_memory is replaced: the new one is ready before the old one stops', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   hog:
     command: [${NODE}, hog.js]
@@ -30,8 +29,6 @@ describe('max_memory', () => {
       { 'hog.js': HOG_ONCE_JS },
       { sampleIntervalMs: 100 },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     const old = f.supervisor.status()[0]!.instances[0]!;
     let smallestPool = Infinity;
     const watching = (async () => {

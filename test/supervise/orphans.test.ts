@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AppStatus } from '../../src/supervise/status.js';
-import { createFixture, isAlive, NODE, pidsOf, tempDir, waitFor, writeFiles, type Fixture } from './helpers.js';
+import { isAlive, NODE, pidsOf, suiteFixtures, tempDir, waitFor, writeFiles } from './helpers.js';
 
 const RUNNER = join(import.meta.dirname, 'fixtures', 'run-supervisor.ts');
 
@@ -40,10 +40,9 @@ async function runSupervisorProcess(dir: string, mode: 'hold' | 'exit') {
 }
 
 describe('children of a wharf that died', () => {
-  const fixtures: Fixture[] = [];
+  const fixtures = suiteFixtures();
   const stray: number[] = [];
   after(async () => {
-    await Promise.all(fixtures.map((f) => f.close()));
     for (const pid of stray) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
@@ -62,9 +61,7 @@ describe('children of a wharf that died', () => {
     await new Promise((resolve) => child.once('exit', resolve));
     assert.ok([...orphans, ...grandchildren].every(isAlive), 'children outlive a SIGKILLed wharf');
 
-    const f = createFixture(CONFIG, {}, { dir });
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
+    const f = await fixtures.start(CONFIG, {}, { dir });
     for (const pid of [...orphans, ...grandchildren]) assert.equal(isAlive(pid), false, `orphan ${pid} was stopped`);
     const stoppedAt = readFileSync(join(dir, 'stopped.txt'), 'utf8').trim().split('\n').map(Number);
     assert.equal(stoppedAt.length, 2, 'each orphan got its stop signal');
@@ -79,8 +76,7 @@ describe('children of a wharf that died', () => {
     writeFiles(dir, { 'wharf.yaml': CONFIG, 'app.js': APP_JS });
     const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: true });
     stray.push(bystander.pid!);
-    const f = createFixture(CONFIG, {}, { dir });
-    fixtures.push(f);
+    const f = fixtures.create(CONFIG, {}, { dir });
     // A stale record: a dead wharf as owner, and the bystander's pid with a start time it never had.
     mkdirSync(f.snapshot.stateDir, { recursive: true });
     writeFileSync(
@@ -97,8 +93,7 @@ describe('children of a wharf that died', () => {
     writeFiles(dir, { 'wharf.yaml': CONFIG, 'app.js': APP_JS });
     const { child, status } = await runSupervisorProcess(dir, 'hold');
     stray.push(...status[0]!.instances.map((i) => i.pid!));
-    const f = createFixture(CONFIG, {}, { dir });
-    fixtures.push(f);
+    const f = fixtures.create(CONFIG, {}, { dir });
     try {
       await assert.rejects(f.supervisor.apply(f.snapshot.apps), { code: 'WHARF_STATE_DIR_IN_USE' });
       assert.ok(status[0]!.instances.every((i) => isAlive(i.pid!)), "the other wharf's children were not touched");

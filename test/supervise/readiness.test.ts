@@ -1,7 +1,7 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createFixture, get, NODE, poolAddresses, statesOf, waitFor, type Fixture } from './helpers.js';
+import { get, NODE, poolAddresses, statesOf, suiteFixtures, waitFor, type Fixture } from './helpers.js';
 
 /** Accepts connections at once, but /healthz says 503 until READY_AFTER ms have passed. */
 const SLOW_READY_JS = `
@@ -28,11 +28,10 @@ setTimeout(() => createServer((req, res) => res.end(process.env.WHARF_APP + ' ' 
 const select = (f: Fixture, app: string) => f.pools.get(app)!.select({ clientIp: '127.0.0.1' }, new Set());
 
 describe('readiness', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
 
   test('an instance joins the pool only after its health check passes', async () => {
-    const f = createFixture(
+    const f = fixtures.create(
       `apps:
   slow:
     command: [${NODE}, slow.js]
@@ -41,7 +40,6 @@ describe('readiness', () => {
 `,
       { 'slow.js': SLOW_READY_JS },
     );
-    fixtures.push(f);
     const started = Date.now();
     const applied = f.supervisor.apply(f.snapshot.apps);
     const instance = await waitFor('a pid', () => f.supervisor.status()[0]?.instances[0]?.pid ?? undefined);
@@ -64,7 +62,7 @@ describe('readiness', () => {
   });
 
   test('wait_ready: joins after process.send("ready"), not when the port opens', async () => {
-    const f = createFixture(
+    const f = fixtures.create(
       `apps:
   ipc:
     command: [${NODE}, wait-ready.js]
@@ -72,7 +70,6 @@ describe('readiness', () => {
 `,
       { 'wait-ready.js': WAIT_READY_JS },
     );
-    fixtures.push(f);
     const applied = f.supervisor.apply(f.snapshot.apps);
     const port = await waitFor('a port', () => f.supervisor.status()[0]?.instances[0]?.port ?? undefined);
     await waitFor('port answering', async () => (await get(port).catch(() => ({ status: 0 }))).status === 200);
@@ -84,7 +81,7 @@ describe('readiness', () => {
   });
 
   test('without a health check, a TCP connect to $PORT is readiness; env and instance index are injected', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   plain:
     command: [${NODE}, late.js]
@@ -93,8 +90,6 @@ describe('readiness', () => {
 `,
       { 'late.js': LATE_LISTEN_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     const instances = f.supervisor.status()[0]!.instances;
     assert.deepEqual(instances.map((i) => i.state), ['ready', 'ready']);
     assert.equal(new Set(instances.map((i) => i.port)).size, 2, 'one port per instance');
@@ -103,7 +98,7 @@ describe('readiness', () => {
   });
 
   test('start_timeout kills an instance that never becomes ready and counts it as a failed start', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   stuck:
     command: [${NODE}, slow.js]
@@ -116,8 +111,6 @@ describe('readiness', () => {
 `,
       { 'slow.js': SLOW_READY_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     assert.ok(f.seen.some((e) => e.from === 'starting' && e.to === 'stopping' && /not ready within 400ms/.test(e.reason ?? '')));
     await waitFor('fatal', () => statesOf(f, 'stuck')[0] === 'fatal');
     const instance = f.supervisor.status()[0]!.instances[0]!;

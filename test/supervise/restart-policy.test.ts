@@ -1,16 +1,15 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFixture, NODE, statesOf, waitFor, type Fixture } from './helpers.js';
+import { NODE, statesOf, suiteFixtures, waitFor } from './helpers.js';
 
 const CRASH_JS = `console.log('up'); setTimeout(() => process.exit(3), 20);`;
 const CLEAN_EXIT_JS = `console.log('done');`;
 
 describe('restart policy', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
 
   test('a crashing instance restarts with growing delays, ends fatal on a crash loop, and start() clears it', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   crashy:
     command: [${NODE}, crash.js]
@@ -21,8 +20,6 @@ describe('restart policy', () => {
 `,
       { 'crash.js': CRASH_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     await waitFor('fatal', () => statesOf(f, 'crashy')[0] === 'fatal');
 
     const starts = f.seen.filter((e) => e.to === 'starting');
@@ -52,7 +49,7 @@ describe('restart policy', () => {
   });
 
   test('on-failure and never leave a clean or failed exit alone as configured', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   once:
     command: [${NODE}, clean.js]
@@ -63,8 +60,6 @@ describe('restart policy', () => {
 `,
       { 'clean.js': CLEAN_EXIT_JS, 'crash.js': CRASH_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     await waitFor('both exited', () => statesOf(f, 'once')[0] === 'exited' && statesOf(f, 'never')[0] === 'exited');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual([statesOf(f, 'once'), statesOf(f, 'never')], [['exited'], ['exited']]);
@@ -75,24 +70,20 @@ describe('restart policy', () => {
   });
 
   test('a program that cannot be started is reported, not thrown', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   missing:
     command: /nonexistent/program --flag
     restart: never
 `,
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     const instance = f.supervisor.status()[0]!.instances[0]!;
     assert.equal(instance.state, 'exited');
     assert.match(instance.reason ?? '', /cannot start \/nonexistent\/program: .*ENOENT/);
   });
 
   test('actions on an unknown app fail with WHARF_UNKNOWN_APP', async () => {
-    const f = createFixture(`apps: {}\n`);
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
+    const f = await fixtures.start(`apps: {}\n`);
     for (const action of [() => f.supervisor.start('nope'), () => f.supervisor.stop('nope'), () => f.supervisor.reload('nope'), () => f.supervisor.scale('nope', 2), () => f.supervisor.logs('nope', 10)]) {
       await assert.rejects(action(), { code: 'WHARF_UNKNOWN_APP' });
     }

@@ -1,9 +1,9 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createFixture, get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, type Fixture } from './helpers.js';
+import { get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, suiteFixtures, type Fixture } from './helpers.js';
 
 /** SERVER_JS, except that while the file "broken" exists a new process never listens. */
 const BREAKABLE_JS = `
@@ -34,14 +34,11 @@ async function smallestPoolDuring(f: Fixture, until: Promise<unknown>): Promise<
 }
 
 describe('rolling reload and scaling', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
   const files = { 'server.js': SERVER_JS, 'breakable.js': BREAKABLE_JS };
 
   test('reload replaces every pid while the pool never drops below N', async () => {
-    const f = createFixture(config(3), files);
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
+    const f = await fixtures.start(config(3), files);
     const before = pidsOf(f, 'web');
     assert.equal(before.length, 3);
 
@@ -68,9 +65,7 @@ describe('rolling reload and scaling', () => {
   });
 
   test('a replacement that never becomes ready aborts the reload and the old instances keep serving', async () => {
-    const f = createFixture(config(2), files);
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
+    const f = await fixtures.start(config(2), files);
     const before = pidsOf(f, 'web');
     const addresses = poolAddresses(f, 'web');
     // A shorter start_timeout needs no new processes; replacements will use it.
@@ -90,9 +85,7 @@ describe('rolling reload and scaling', () => {
   });
 
   test('scale adds instances live and drains the extra ones', async () => {
-    const f = createFixture(config(1), files);
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
+    const f = await fixtures.start(config(1), files);
     const [first] = pidsOf(f, 'web');
     await f.supervisor.scale('web', 3);
     assert.deepEqual(statesOf(f, 'web'), ['ready', 'ready', 'ready']);
@@ -109,9 +102,7 @@ describe('rolling reload and scaling', () => {
   });
 
   test('apply: new apps start, removed apps stop, changed commands roll, changed counts scale', async () => {
-    const f = createFixture(config(2), files);
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
+    const f = await fixtures.start(config(2), files);
     const webBefore = pidsOf(f, 'web');
 
     // Same command, different env -> rolling reload; a new app appears.
@@ -140,12 +131,11 @@ describe('rolling reload and scaling', () => {
 });
 
 describe('fixed ports', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
 
   test('port: N gives instance i port N+i; reload restarts one instance at a time on the same port', async () => {
     const base = await twoFreePorts();
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   web:
     command: [${NODE}, server.js]
@@ -155,8 +145,6 @@ describe('fixed ports', () => {
 `,
       { 'server.js': SERVER_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`]);
     const before = pidsOf(f, 'web');
     const reload = f.supervisor.reload('web');

@@ -1,10 +1,10 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { PID_FILE_NAME } from '../../src/supervise/pid-file.js';
-import { createFixture, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, waitFor, type Fixture } from './helpers.js';
+import { isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, suiteFixtures, waitFor } from './helpers.js';
 
 /** Ignores SIGTERM and starts a grandchild that ignores it too. */
 const STUBBORN_JS = `
@@ -27,11 +27,10 @@ createServer((req, res) => {
 `;
 
 describe('graceful stop', () => {
-  const fixtures: Fixture[] = [];
-  after(() => Promise.all(fixtures.map((f) => f.close())));
+  const fixtures = suiteFixtures();
 
   test('a process ignoring SIGTERM is SIGKILLed with its grandchildren after stop_timeout', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   stubborn:
     command: [${NODE}, stubborn.js]
@@ -40,8 +39,6 @@ describe('graceful stop', () => {
 `,
       { 'stubborn.js': STUBBORN_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     const children = pidsOf(f, 'stubborn');
     const grandchildren = await waitFor('grandchild pid files', () => {
       const files = [0, 1].map((i) => join(f.dir, `grandchild-${i}.pid`));
@@ -60,7 +57,7 @@ describe('graceful stop', () => {
   });
 
   test('stop takes the instance out of the pool first and signals it only after its in-flight request ends', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   fragile:
     command: [${NODE}, fragile.js]
@@ -68,8 +65,6 @@ describe('graceful stop', () => {
 `,
       { 'fragile.js': FRAGILE_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     const pool = f.pools.get('fragile')!;
     // Act as the edge does: pick a peer, forward, release when the response is done.
     const peer = pool.select({ clientIp: '127.0.0.1' }, new Set())!;
@@ -92,15 +87,13 @@ describe('graceful stop', () => {
   });
 
   test('shutdown stops every app and removes the pid file', async () => {
-    const f = createFixture(
+    const f = await fixtures.start(
       `apps:
   one: { command: [${NODE}, server.js], instances: 2 }
   two: { command: [${NODE}, server.js] }
 `,
       { 'server.js': SERVER_JS },
     );
-    fixtures.push(f);
-    await f.supervisor.apply(f.snapshot.apps);
     const pidFile = join(f.snapshot.stateDir, PID_FILE_NAME);
     const recorded = JSON.parse(readFileSync(pidFile, 'utf8')) as { owner: { pid: number }; children: { pid: number; app: string }[] };
     const pids = [...pidsOf(f, 'one'), ...pidsOf(f, 'two')];

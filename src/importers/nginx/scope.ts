@@ -7,30 +7,8 @@ import type { NginxDirective } from './parse.js';
 import { nginxSize, nginxTime } from './values.js';
 import { parseCidr } from '../../net/cidr.js';
 
-export interface Scope {
-  readonly root?: NginxDirective;
-  readonly maxBody?: NginxDirective;
-  readonly limitRate?: NginxDirective;
-  readonly limitRateAfter?: NginxDirective;
-  readonly access: readonly NginxDirective[];
-  readonly limitReq: readonly NginxDirective[];
-  readonly limitReqStatus?: NginxDirective;
-  readonly limitConn: readonly NginxDirective[];
-  readonly limitConnStatus?: NginxDirective;
-  readonly authBasic?: NginxDirective;
-  readonly authUserFile?: NginxDirective;
-  readonly proxyReadTimeout?: NginxDirective;
-  readonly proxyConnectTimeout?: NginxDirective;
-  readonly nextUpstreamTries?: NginxDirective;
-  readonly nextUpstream?: NginxDirective;
-  readonly proxyHeaders: readonly NginxDirective[];
-  readonly sslCertificate: readonly NginxDirective[];
-  readonly sslCertificateKey: readonly NginxDirective[];
-}
-
-export const EMPTY_SCOPE: Scope = { access: [], limitReq: [], limitConn: [], proxyHeaders: [], sslCertificate: [], sslCertificateKey: [] };
-
-const SINGLE: Record<string, keyof Scope> = {
+// The directive names that make up a scope, by the Scope field they fill.
+const SINGLE = {
   root: 'root',
   client_max_body_size: 'maxBody',
   limit_rate: 'limitRate',
@@ -43,9 +21,9 @@ const SINGLE: Record<string, keyof Scope> = {
   proxy_connect_timeout: 'proxyConnectTimeout',
   proxy_next_upstream_tries: 'nextUpstreamTries',
   proxy_next_upstream: 'nextUpstream',
-};
+} as const;
 
-const LISTS: Record<string, keyof Scope> = {
+const LISTS = {
   allow: 'access',
   deny: 'access',
   limit_req: 'limitReq',
@@ -53,10 +31,21 @@ const LISTS: Record<string, keyof Scope> = {
   proxy_set_header: 'proxyHeaders',
   ssl_certificate: 'sslCertificate',
   ssl_certificate_key: 'sslCertificateKey',
-};
+} as const;
+
+type SingleField = (typeof SINGLE)[keyof typeof SINGLE];
+type ListField = (typeof LISTS)[keyof typeof LISTS];
+
+/** The last directive of each single setting, and every directive of each list, in effect here. */
+export type Scope = { readonly [F in SingleField]?: NginxDirective } & { readonly [F in ListField]: readonly NginxDirective[] };
+
+export const EMPTY_SCOPE: Scope = { access: [], limitReq: [], limitConn: [], proxyHeaders: [], sslCertificate: [], sslCertificateKey: [] };
+
+const singleField = (name: string): SingleField | undefined => (Object.hasOwn(SINGLE, name) ? SINGLE[name as keyof typeof SINGLE] : undefined);
+const listField = (name: string): ListField | undefined => (Object.hasOwn(LISTS, name) ? LISTS[name as keyof typeof LISTS] : undefined);
 
 export function isScopeDirective(name: string): boolean {
-  return name in SINGLE || name in LISTS;
+  return singleField(name) !== undefined || listField(name) !== undefined;
 }
 
 /** The scope inside `block`, given the scope around it. */
@@ -64,9 +53,9 @@ export function inherit(parent: Scope, block: readonly NginxDirective[]): Scope 
   const scope: Record<string, unknown> = { ...parent };
   const replaced = new Set<string>();
   for (const directive of block) {
-    const single = SINGLE[directive.name];
+    const single = singleField(directive.name);
     if (single) scope[single] = directive;
-    const list = LISTS[directive.name];
+    const list = listField(directive.name);
     if (!list) continue;
     if (!replaced.has(list)) {
       replaced.add(list);

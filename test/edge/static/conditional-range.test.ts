@@ -1,30 +1,23 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildSite, serve, type RunningServer, type Site } from './site.js';
+import { serveSiteForSuite } from './site.js';
 
 describe('static files: validators and 304', () => {
-  let site: Site;
-  let server: RunningServer;
+  const site = serveSiteForSuite();
   let etag: string;
   let lastModified: string;
   before(async () => {
-    site = await buildSite();
-    server = await serve(site.root);
     const mtime = new Date('2024-03-01T12:00:00Z');
     await utimes(join(site.root, 'digits.txt'), mtime, mtime);
-    const res = await fetch(`${server.origin}/digits.txt`);
+    const res = await fetch(`${site.origin}/digits.txt`);
     await res.text();
     etag = res.headers.get('etag') ?? '';
     lastModified = res.headers.get('last-modified') ?? '';
   });
-  after(async () => {
-    await server.close();
-    await site.remove();
-  });
 
-  const get = (headers: Record<string, string>, path = '/digits.txt'): Promise<Response> => fetch(`${server.origin}${path}`, { headers });
+  const get = (headers: Record<string, string>, path = '/digits.txt'): Promise<Response> => fetch(`${site.origin}${path}`, { headers });
 
   test('Last-Modified is the file mtime', () => {
     assert.equal(lastModified, 'Fri, 01 Mar 2024 12:00:00 GMT');
@@ -81,19 +74,10 @@ describe('static files: validators and 304', () => {
 });
 
 describe('static files: Range', () => {
-  let site: Site;
-  let server: RunningServer;
-  before(async () => {
-    site = await buildSite();
-    server = await serve(site.root);
-  });
-  after(async () => {
-    await server.close();
-    await site.remove();
-  });
+  const site = serveSiteForSuite();
 
   const range = (value: string, extra: Record<string, string> = {}): Promise<Response> =>
-    fetch(`${server.origin}/digits.txt`, { headers: { range: value, ...extra } });
+    fetch(`${site.origin}/digits.txt`, { headers: { range: value, ...extra } });
 
   test('bytes=a-b is 206 with exactly those bytes', async () => {
     const res = await range('bytes=2-5');
@@ -150,7 +134,7 @@ describe('static files: Range', () => {
   });
 
   test('If-Range with the current ETag or date applies the range', async () => {
-    const first = await fetch(`${server.origin}/digits.txt`);
+    const first = await fetch(`${site.origin}/digits.txt`);
     await first.text();
     const byTag = await range('bytes=0-1', { 'if-range': first.headers.get('etag') ?? '' });
     assert.equal(byTag.status, 206);
@@ -170,7 +154,7 @@ describe('static files: Range', () => {
   });
 
   test('a range on an empty file is 416', async () => {
-    const res = await fetch(`${server.origin}/empty.txt`, { headers: { range: 'bytes=0-' } });
+    const res = await fetch(`${site.origin}/empty.txt`, { headers: { range: 'bytes=0-' } });
     assert.equal(res.status, 416);
     assert.equal(res.headers.get('content-range'), 'bytes */0');
     await res.text();

@@ -1,5 +1,6 @@
 // Test fixtures for the static handler: a temp site with a secret next to it, a real HTTP/1.1
 // server in front of it, and a raw-socket client for request targets fetch() would normalize.
+import { after, before } from 'node:test';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
@@ -85,6 +86,38 @@ export async function serve(root: string, pathOf: PathOf = rawPath, options?: { 
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A built site and its server, as the tests of one describe see them. */
+export interface ServedSite {
+  readonly base: string;
+  readonly root: string;
+  readonly port: number;
+  readonly origin: string;
+}
+
+/** Call inside a describe: builds and serves a site before its tests, closes and removes it after. */
+export function serveSiteForSuite(pathOf: PathOf = rawPath, options?: { index?: string }): ServedSite {
+  let site: Site | undefined;
+  let server: RunningServer | undefined;
+  before(async () => {
+    site = await buildSite();
+    server = await serve(site.root, pathOf, options);
+  });
+  after(async () => {
+    await server?.close();
+    await site?.remove();
+  });
+  const running = () => {
+    if (!site || !server) throw new Error('the site is served only while its suite runs');
+    return { site, server };
+  };
+  return {
+    get base() { return running().site.base; },
+    get root() { return running().site.root; },
+    get port() { return running().server.port; },
+    get origin() { return running().server.origin; },
   };
 }
 

@@ -1,6 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSite, rawPath, rawRequest, SECRET, serve, urlPath, type PathOf, type RunningServer, type Site } from './site.js';
+import { rawPath, rawRequest, SECRET, serveSiteForSuite, urlPath, type PathOf } from './site.js';
 
 // Every one of these names the secret outside the root (or the root's parent) in some disguise.
 const ESCAPES: readonly string[] = [
@@ -29,21 +29,12 @@ const ESCAPES: readonly string[] = [
 
 function checkEscapes(name: string, pathOf: PathOf): void {
   describe(`static files: no escape from the root (${name})`, () => {
-    let site: Site;
-    let server: RunningServer;
-    before(async () => {
-      site = await buildSite();
-      server = await serve(site.root, pathOf);
-    });
-    after(async () => {
-      await server.close();
-      await site.remove();
-    });
+    const site = serveSiteForSuite(pathOf);
 
     for (const target of ESCAPES) {
       test(`${target} is 404 and leaks nothing`, async () => {
         for (const method of ['GET', 'HEAD']) {
-          const res = await rawRequest(server.port, target, method);
+          const res = await rawRequest(site.port, target, method);
           assert.equal(res.status, 404, `${method} ${target}`);
           assert.doesNotMatch(res.body, new RegExp(SECRET), `${method} ${target}`);
           assert.equal(res.headers['location'], undefined, 'not even a redirect');
@@ -52,25 +43,25 @@ function checkEscapes(name: string, pathOf: PathOf): void {
     }
 
     test('overlong UTF-8 dots are rejected as bad encoding', async () => {
-      const res = await rawRequest(server.port, '/%c0%ae%c0%ae/secret.txt');
+      const res = await rawRequest(site.port, '/%c0%ae%c0%ae/secret.txt');
       assert.equal(res.status, 400);
       assert.doesNotMatch(res.body, new RegExp(SECRET));
     });
 
     test('double encoding stays literal', async () => {
-      const res = await rawRequest(server.port, '/%252e%252e/secret.txt');
+      const res = await rawRequest(site.port, '/%252e%252e/secret.txt');
       assert.equal(res.status, 404);
       assert.doesNotMatch(res.body, new RegExp(SECRET));
     });
 
     test('a raw backslash never reaches the file system', async () => {
-      const res = await rawRequest(server.port, '/..\\secret.txt');
+      const res = await rawRequest(site.port, '/..\\secret.txt');
       assert.notEqual(res.status, 200);
       assert.doesNotMatch(res.body, new RegExp(SECRET));
     });
 
     test('the same server still serves files inside the root', async () => {
-      const res = await rawRequest(server.port, '/digits.txt');
+      const res = await rawRequest(site.port, '/digits.txt');
       assert.equal(res.status, 200);
       assert.equal(res.body, '0123456789');
     });
