@@ -1,6 +1,5 @@
 // One app: its instances, its pool membership (the ready instances), its log file and its
 // memory limit. User actions on one app run one at a time, in order.
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../config/model.js';
 import { serverOf } from '../config/normalize.js';
@@ -9,10 +8,9 @@ import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { EventBus } from '../observe/events.js';
 import type { Logger } from '../observe/logger.js';
 import { SupervisorError } from './errors.js';
-import { Instance, type InstanceHooks, type OutputStream } from './instance.js';
+import { Instance, type InstanceHooks } from './instance.js';
 import type { InstanceState } from './instance-state.js';
-import { tailLog } from './log-reader.js';
-import { LogWriter } from './log-writer.js';
+import { AppLog } from './app-log.js';
 import { readRssBytes } from './memory.js';
 import type { PortAllocator } from './ports.js';
 import { replaceInstance, rollingReload, type ReplaceHost } from './rolling-reload.js';
@@ -42,8 +40,7 @@ export interface ProcessEntry {
 export class AppGroup implements ReplaceHost {
   private instances: Instance[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private log: LogWriter;
-  private readonly followers = new Set<(line: string) => void>();
+  private readonly log: AppLog;
   private readonly sampler: NodeJS.Timeout;
   private readonly memoryStrikes = new WeakMap<Instance, number>();
   private lastPool?: UpstreamPool;
@@ -55,12 +52,12 @@ export class AppGroup implements ReplaceHost {
     public config: AppConfig,
     private readonly deps: AppGroupDeps,
   ) {
-    this.log = this.openLog(config);
+    this.log = new AppLog(name, config.logs, deps.logger);
     this.hooks = {
       changed: (instance, from, to) => this.onTransition(instance, from, to),
       processChanged: () => deps.processesChanged(),
       drain: (instance) => this.drain(instance),
-      output: (instance, stream, line) => this.writeLine(instance.index, stream, line),
+      output: (instance, stream, line) => this.log.write(instance.index, stream, line),
     };
     this.sampler = setInterval(() => this.sampleMemory(), deps.sampleIntervalMs);
     this.sampler.unref();
@@ -101,7 +98,7 @@ export class AppGroup implements ReplaceHost {
     return this.serial(async () => {
       const countChanged = next.instances !== previous.instances;
       const config = countChanged ? next : { ...next, instances: this.config.instances };
-      this.setLogConfig(config);
+      this.log.configure(config.logs);
       if (!sameProcessSpec(next, previous)) {
         await this.reloadWith(config);
       } else {
@@ -138,15 +135,12 @@ export class AppGroup implements ReplaceHost {
     );
   }
 
-  async tail(lines: number): Promise<string[]> {
-    await this.log.flush();
-    return tailLog(this.log.path, this.config.logs.keep, lines);
+  tail(lines: number): Promise<string[]> {
+    return this.log.tail(lines);
   }
 
   follow(onLine: (line: string) => void): () => void {
-    const listener = (line: string) => onLine(line);
-    this.followers.add(listener);
-    return () => this.followers.delete(listener);
+    return this.log.follow(onLine);
   }
 
   // ReplaceHost
@@ -220,7 +214,7 @@ export class AppGroup implements ReplaceHost {
     this.deps.logger[level]({ app: this.name, instance: instance.index, pid, port, from, to, reason }, `${this.name}.${instance.index} ${from} -> ${to}`);
     // The app's own log tells its life story too, so `wharf logs` alone explains a restart.
     const detail = to === 'starting' ? `pid ${pid ?? '-'} port ${port ?? '-'}` : (reason ?? '');
-    this.writeLine(instance.index, 'wharf', `${to} ${detail}`.trim());
+    this.log.write(instance.index, 'wharf', `${to} ${detail}`.trim());
   }
 
   private pool(): UpstreamPool | undefined {
@@ -266,7 +260,7 @@ export class AppGroup implements ReplaceHost {
       this.memoryStrikes.delete(instance);
       instance.replacing = true;
       this.deps.logger.warn({ app: this.name, instance: instance.index, pid: instance.pid, rss, limit }, 'instance over max_memory; replacing it');
-      this.writeLine(instance.index, 'wharf', `rss ${rss} bytes over max_memory ${limit}; replacing`);
+      this.log.write(instance.index, 'wharf', `rss ${rss} bytes over max_memory ${limit}; replacing`);
       this.serial(async () => {
         if (!this.instances.includes(instance) || instance.state !== 'ready') return;
         await replaceInstance(this, instance, this.config);
@@ -275,29 +269,6 @@ export class AppGroup implements ReplaceHost {
         this.deps.logger.error({ app: this.name, instance: instance.index, err: error }, 'memory replacement failed; the instance keeps serving');
       });
     }
-  }
-
-  private openLog(config: AppConfig): LogWriter {
-    return new LogWriter({
-      path: join(config.logs.dir, `${this.name}.log`),
-      maxSize: config.logs.maxSize,
-      keep: config.logs.keep,
-      onError: (error) => this.deps.logger.error({ app: this.name, err: error }, 'cannot write app log'),
-    });
-  }
-
-  private setLogConfig(config: AppConfig): void {
-    const { dir, maxSize, keep } = config.logs;
-    const current = this.config.logs;
-    if (dir === current.dir && maxSize === current.maxSize && keep === current.keep) return;
-    void this.log.close();
-    this.log = this.openLog(config);
-  }
-
-  private writeLine(index: number, stream: OutputStream | 'wharf', text: string): void {
-    const line = `${new Date().toISOString()} ${this.name}.${index} ${stream} ${text}`;
-    this.log.write(line);
-    for (const follower of this.followers) follower(line);
   }
 }
 
