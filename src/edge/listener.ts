@@ -82,6 +82,9 @@ export class Listener {
           this.sessions.add(session);
           session.once('close', () => this.sessions.delete(session));
         });
+        // An HTTP/2 connection with no stream activity for the keep-alive time is closed (GOAWAY).
+        this.server.setTimeout(settings.keepaliveMs);
+        this.server.on('timeout', (session: Http2Session | undefined) => session?.close());
       }
       certs.onChange(() => (this.server as TlsServer).setSecureContext({ ...certs.defaultPair, minVersion: 'TLSv1.2' }));
     } else {
@@ -116,6 +119,7 @@ export class Listener {
       keepAliveTimeout: settings.keepaliveMs,
       maxHeaderSize: settings.maxHeaderSize,
     });
+    if (this.config.tls && this.config.http2) (this.server as Http2SecureServer).setTimeout(settings.keepaliveMs);
   }
 
   get port(): number {
