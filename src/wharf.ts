@@ -192,6 +192,18 @@ export class Wharf {
     this.prober.retain([...this.pools.all()].map((p) => p.name));
   }
 
+  /** A request the HTTP parser refused (nginx logs these too): access log, metrics and wharf's log. */
+  private clientError(status: number, code: string, clientIp: string): void {
+    this.logger.info({ status, code, client: clientIp }, 'malformed request rejected');
+    const record: AccessRecord = {
+      startedAt: Date.now(), durationMs: 0, clientIp: clientIp.startsWith('::ffff:') ? clientIp.slice(7) : clientIp,
+      method: '-', url: '-', httpVersion: '1.1', host: '', status, bytesIn: 0, bytesOut: 0, referer: '', userAgent: '',
+      route: '', pool: '', tries: [], reason: `bad_request: ${code}`, upstreamMs: 0, upgraded: false,
+    };
+    this.accessLog.write(record);
+    for (const sink of this.recordSinks) sink(record);
+  }
+
   private sumListeners(count: (listener: Listener) => number): number {
     let total = 0;
     for (const listener of this.listeners.values()) total += count(listener);
@@ -215,7 +227,7 @@ export class Wharf {
           this.edge,
           settings,
           this.logger,
-          (status, code, remoteAddress) => this.logger.info({ status, code, client: remoteAddress }, 'malformed request rejected'),
+          (status, code, remoteAddress) => this.clientError(status, code, remoteAddress),
         );
         await listener.start();
         started.push(listener);

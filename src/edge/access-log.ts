@@ -85,7 +85,8 @@ export class AccessLog {
   }
 
   private combined(r: AccessRecord): string {
-    const request = `${r.method} ${r.url} HTTP/${r.httpVersion}`;
+    // A request the parser refused has no request line worth repeating: nginx logs "-" too.
+    const request = r.method === '-' ? '-' : `${r.method} ${r.url} HTTP/${r.httpVersion}`;
     return `${r.clientIp} - - [${this.timeLocal(r.startedAt)}] "${escape(request)}" ${r.status} ${r.bytesOut} "${escape(r.referer) || '-'}" "${escape(r.userAgent) || '-'}"\n`;
   }
 

@@ -101,7 +101,7 @@ describe('malformed requests', () => {
 
   before(async () => {
     backend = await startBackend('api');
-    w = await startWharf(`${LOOPBACK}access_log: off
+    w = await startWharf(`${LOOPBACK}access_log_format: json
 upstreams:
   api: { servers: [${backend.address}] }
 routes:
@@ -131,6 +131,19 @@ routes:
       assert.deepEqual(backend.seen.slice(seenBefore).map((s) => s.url), []);
     });
   }
+
+  test('requests the parser refuses are in the access log with their status and reason', async () => {
+    const before = w.accessLines.length;
+    await rawExchange(port, CASES.find((c) => c.name.startsWith('headers larger'))!.bytes);
+    await rawExchange(port, CASES.find((c) => c.name === 'a space in a header name')!.bytes);
+    await sleep(50);
+    const records = w.accessLines.slice(before).map((line) => JSON.parse(line) as { status: number; reason?: string; client: string });
+    assert.deepEqual(records.map((r) => r.status).sort(), [400, 431]);
+    for (const record of records) {
+      assert.match(record.reason ?? '', /^bad_request: HPE_/);
+      assert.equal(record.client, '127.0.0.1');
+    }
+  });
 
   test('oversize headers answer 431', async () => {
     const oversize = CASES.find((c) => c.name.startsWith('headers larger'))!;
