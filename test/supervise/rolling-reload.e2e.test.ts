@@ -1,5 +1,5 @@
-// Rolling reload through the real edge: continuous keep-alive load while the control API
-// reloads the app must see no failed request, and every instance must be new afterwards.
+// Rolling reload and scaling through the real edge: continuous keep-alive load while the
+// control API reloads or scales the app must see no failed request.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool, request } from 'undici';
@@ -10,13 +10,51 @@ const MAX_REQUESTS = 50_000;
 const MAX_LOAD_MS = 15_000;
 const CONNECTIONS = 8;
 
-describe('rolling reload under load (end to end)', () => {
-  let running: RunningWharf | undefined;
-  after(() => running?.stop());
+interface LoadResult {
+  readonly sent: number;
+  readonly failed: number;
+  readonly failures: readonly string[];
+  readonly servedBy: ReadonlySet<string>;
+}
 
-  test('POST /api/apps/NAME/reload under keep-alive load: 0 failed requests, all pids changed', async () => {
-    running = await startWharf(
-      `${LOOPBACK}apps:
+/** Keep-alive GET load (bounded in count and time) running while `action` runs. */
+async function loadDuring(baseUrl: string, action: () => Promise<void>): Promise<LoadResult> {
+  const client = new Pool(baseUrl, { connections: CONNECTIONS, pipelining: 1 });
+  let acting = true;
+  let sent = 0;
+  let failed = 0;
+  const failures: string[] = [];
+  const servedBy = new Set<string>();
+  const started = Date.now();
+  const worker = async () => {
+    while ((acting || sent < 200) && sent < MAX_REQUESTS && Date.now() - started < MAX_LOAD_MS) {
+      sent++;
+      try {
+        const response = await client.request({ method: 'GET', path: '/work' });
+        const body = await response.body.text();
+        if (response.statusCode !== 200) {
+          failed++;
+          failures.push(`${response.statusCode} ${body}`);
+        } else servedBy.add(body);
+      } catch (error) {
+        failed++;
+        failures.push((error as Error).message);
+      }
+    }
+  };
+  const load = Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    await action();
+  } finally {
+    acting = false;
+    await load;
+    await client.close();
+  }
+  return { sent, failed, failures, servedBy };
+}
+
+const CONFIG = `${LOOPBACK}apps:
   web:
     command: [${NODE}, server.js]
     instances: 3
@@ -25,50 +63,46 @@ describe('rolling reload under load (end to end)', () => {
 routes:
   - path: /
     proxy: web
-`,
-      { files: { 'server.js': SERVER_JS } },
-    );
+`;
+
+describe('rolling reload and scaling under load (end to end)', () => {
+  let running: RunningWharf | undefined;
+  after(() => running?.stop());
+
+  test('POST /api/apps/NAME/reload under keep-alive load: 0 failed requests, all pids changed', async () => {
+    running = await startWharf(CONFIG, { files: { 'server.js': SERVER_JS } });
     const pidsBefore = running.wharf.supervisor.status()[0]!.instances.map((i) => i.pid);
     assert.equal(pidsBefore.length, 3);
+    let reload: { statusCode: number; body: unknown } | undefined;
+    const result = await loadDuring(running.baseUrl, async () => {
+      const response = await request(`${running!.controlUrl}/api/apps/web/reload`, { method: 'POST' });
+      reload = { statusCode: response.statusCode, body: await response.body.json() };
+    });
 
-    const client = new Pool(running.baseUrl, { connections: CONNECTIONS, pipelining: 1 });
-    let reloading = true;
-    let sent = 0;
-    let failed = 0;
-    const failures: string[] = [];
-    const servedBy = new Set<string>();
-    const started = Date.now();
-    const worker = async () => {
-      while ((reloading || sent < 200) && sent < MAX_REQUESTS && Date.now() - started < MAX_LOAD_MS) {
-        sent++;
-        try {
-          const response = await client.request({ method: 'GET', path: '/work' });
-          const body = await response.body.text();
-          if (response.statusCode !== 200) {
-            failed++;
-            failures.push(`${response.statusCode} ${body}`);
-          } else servedBy.add(body);
-        } catch (error) {
-          failed++;
-          failures.push((error as Error).message);
-        }
-      }
-    };
-    const load = Promise.all(Array.from({ length: CONNECTIONS }, worker));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const reload = await request(`${running.controlUrl}/api/apps/web/reload`, { method: 'POST' });
-    const reloadBody = await reload.body.json();
-    reloading = false;
-    await load;
-    await client.close();
-
-    assert.equal(reload.statusCode, 200, JSON.stringify(reloadBody));
-    assert.equal(failed, 0, `failed requests: ${failures.slice(0, 5).join(' | ')}`);
-    assert.ok(sent >= 200, `load ran (${sent} requests)`);
+    assert.equal(reload?.statusCode, 200, JSON.stringify(reload?.body));
+    assert.equal(result.failed, 0, `failed requests: ${result.failures.slice(0, 5).join(' | ')}`);
+    assert.ok(result.sent >= 200, `load ran (${result.sent} requests)`);
     const pidsAfter = running.wharf.supervisor.status()[0]!.instances.map((i) => i.pid);
     assert.equal(pidsAfter.length, 3);
     assert.ok(pidsAfter.every((pid) => !pidsBefore.includes(pid)), `all pids changed: ${pidsBefore} -> ${pidsAfter}`);
-    assert.ok(pidsAfter.some((pid) => servedBy.has(String(pid))), 'new instances served traffic');
-    assert.ok(pidsBefore.some((pid) => servedBy.has(String(pid))), 'old instances served traffic');
+    assert.ok(pidsAfter.some((pid) => result.servedBy.has(String(pid))), 'new instances served traffic');
+    assert.ok(pidsBefore.some((pid) => result.servedBy.has(String(pid))), 'old instances served traffic');
+  });
+
+  test('scale up to 5 and down to 1 under keep-alive load: 0 failed requests', async () => {
+    running ??= await startWharf(CONFIG, { files: { 'server.js': SERVER_JS } });
+    const web = running;
+    const counts: number[] = [];
+    const result = await loadDuring(web.baseUrl, async () => {
+      for (const n of [5, 1]) {
+        const response = await request(`${web.controlUrl}/api/apps/web/scale?instances=${n}`, { method: 'POST' });
+        assert.equal(response.statusCode, 200, await response.body.text());
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        counts.push(web.wharf.supervisor.status()[0]!.instances.filter((i) => i.state === 'ready').length);
+      }
+    });
+    assert.deepEqual(counts, [5, 1]);
+    assert.equal(result.failed, 0, `failed requests: ${result.failures.slice(0, 5).join(' | ')}`);
+    assert.ok(result.servedBy.size >= 4, `requests reached the added instances (${result.servedBy.size} distinct pids)`);
   });
 });
