@@ -49,7 +49,6 @@ export class Wharf {
   readonly observe: Observability;
   private accessLog: AccessLog;
   private snapshotValue: Snapshot;
-  private readonly recordSinks: ((record: AccessRecord) => void)[] = [];
   private reloading: Promise<ReloadResult> | undefined;
 
   private constructor(snapshot: Snapshot, private readonly options: WharfOptions) {
@@ -61,10 +60,7 @@ export class Wharf {
     this.supervisor = new Supervisor({ pools: this.pools, events: this.events, logger: this.logger, stateDir: snapshot.stateDir });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
     this.edge = new EdgeHandler(new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers }), {
-      record: (record) => {
-        this.accessLog.write(record);
-        for (const sink of this.recordSinks) sink(record);
-      },
+      record: (record) => this.record(record),
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
     this.control = new ControlServer(this, this.logger);
@@ -78,7 +74,6 @@ export class Wharf {
       openConnections: () => this.sumListeners((l) => l.openConnections),
       openWebSockets: () => this.sumListeners((l) => l.openWebSockets),
     });
-    this.onRecord((record) => this.observe.record(record));
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
   }
 
@@ -102,9 +97,10 @@ export class Wharf {
     return this.snapshotValue;
   }
 
-  /** Adds a consumer of finished exchanges (metrics). */
-  onRecord(sink: (record: AccessRecord) => void): void {
-    this.recordSinks.push(sink);
+  /** Every finished exchange goes to the access log and the metrics. */
+  private record(record: AccessRecord): void {
+    this.accessLog.write(record);
+    this.observe.record(record);
   }
 
   edgeAddresses(): { host: string; port: number; tls: boolean }[] {
@@ -200,8 +196,7 @@ export class Wharf {
       method: '-', url: '-', httpVersion: '1.1', host: '', status, bytesIn: 0, bytesOut: 0, referer: '', userAgent: '',
       route: '', pool: '', tries: [], reason: `bad_request: ${code}`, upstreamMs: 0, upgraded: false,
     };
-    this.accessLog.write(record);
-    for (const sink of this.recordSinks) sink(record);
+    this.record(record);
   }
 
   private sumListeners(count: (listener: Listener) => number): number {

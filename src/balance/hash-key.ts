@@ -33,10 +33,6 @@ export function hashKeyReader(key: string): HashKeyReader {
   }
 }
 
-export function hashValueOf(key: string, req: HashKeyRequest, clientIp: string): string | undefined {
-  return hashKeyReader(key)(req, clientIp);
-}
-
 function pathOf(url: string): string {
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);

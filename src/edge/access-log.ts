@@ -25,10 +25,6 @@ export class AccessLog {
     if (this.isFile) this.file = this.open();
   }
 
-  get enabled(): boolean {
-    return this.target !== 'off';
-  }
-
   private get isFile(): boolean {
     return this.target !== 'off' && this.target !== 'stdout' && this.target !== 'stderr';
   }

@@ -51,13 +51,6 @@ export class DispatcherTable {
     return entry.pool;
   }
 
-  /** Closes pools for addresses no longer in any pool (idle connections go, in-flight finish). */
-  retain(addresses: ReadonlySet<string>): void {
-    for (const [key, entry] of this.pools) {
-      if (!addresses.has(key.slice(0, key.indexOf('|')))) this.drop(key, entry);
-    }
-  }
-
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     const pools = [...this.pools.values()].map((entry) => entry.pool);

@@ -11,6 +11,7 @@ import { rawErrorResponse, sendText, type AnyResponse } from './responses.js';
 import { proxyUpgrade } from './upgrade.js';
 import { hasBody } from './request-body.js';
 import type { Rejection, Verdict } from '../guard/guard.js';
+import { runGuards } from '../guard/chain.js';
 
 export interface EdgeHooks {
   /** Every finished exchange (access log, metrics). */
@@ -73,7 +74,7 @@ export class EdgeHandler {
       ex.bytesOut = sendText(res, 404);
       return;
     }
-    this.admit(ex, route, 0);
+    this.admit(ex, route);
   };
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
@@ -107,7 +108,7 @@ export class EdgeHandler {
       }
       proxyUpgrade(real, socket, head, route.pool!, runtime.snapshot.timeouts.upstreamConnectMs, finish);
     };
-    void this.checkGuards(real, route).then(proceed, () => {
+    void Promise.resolve(runGuards(route.guards, real)).then(proceed, () => {
       socket.destroy();
       finish();
     });
@@ -148,35 +149,23 @@ export class EdgeHandler {
     return route;
   }
 
-  private admit(ex: Exchange, route: CompiledRoute, from: number): void {
-    const guards = route.guards;
-    for (let i = from; i < guards.length; i++) {
-      const verdict = guards[i]!.admit(ex);
-      if (verdict === undefined) continue;
-      if (verdict instanceof Promise) {
-        verdict.then(
-          (v) => (v ? this.reject(ex, route, v) : this.admit(ex, route, i + 1)),
-          () => {
-            ex.status = 500;
-            ex.reason = 'guard_error';
-            ex.bytesOut = sendText(ex.res, 500);
-          },
-        );
-        return;
-      }
-      this.reject(ex, route, verdict);
-      return;
-    }
-    if (ex.res.destroyed) return;
-    route.handler.handle(ex);
+  private admit(ex: Exchange, route: CompiledRoute): void {
+    const verdict = runGuards(route.guards, ex);
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (settled) => this.proceed(ex, route, settled),
+        () => {
+          ex.status = 500;
+          ex.reason = 'guard_error';
+          ex.bytesOut = sendText(ex.res, 500);
+        },
+      );
+    } else this.proceed(ex, route, verdict);
   }
 
-  private async checkGuards(ex: Exchange, route: CompiledRoute): Promise<Verdict> {
-    for (const guard of route.guards) {
-      const verdict = await guard.admit(ex);
-      if (verdict) return verdict;
-    }
-    return undefined;
+  private proceed(ex: Exchange, route: CompiledRoute, verdict: Verdict): void {
+    if (verdict) this.reject(ex, route, verdict);
+    else if (!ex.res.destroyed) route.handler.handle(ex);
   }
 
   private reject(ex: Exchange, route: CompiledRoute, rejection: Rejection): void {

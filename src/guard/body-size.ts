@@ -1,6 +1,6 @@
 // client_max_body_size for bodies that announce their length: a Content-Length over the
 // limit is refused with 413 before a byte of the body is read. Chunked bodies are cut off
-// while streaming by createBodyLimit (body-limit.ts), which the edge puts in the request pipe.
+// while streaming by the edge's request body (src/edge/request-body.ts).
 import type { Guard, GuardRequest, Verdict } from './guard.js';
 import { BODY_TOO_LARGE } from './rejections.js';
 

@@ -56,3 +56,9 @@ export async function startBackend(id: string, handler: BackendHandler = echoHan
 export function interopRequired(): boolean {
   return Boolean(process.env.WHARF_REQUIRE_INTEROP);
 }
+
+/** An outside program is missing: the test fails when CI requires it, and is skipped otherwise. */
+export function skipMissing(t: { skip(message: string): void }, what: string): void {
+  if (interopRequired()) throw new Error(`${what} is required (WHARF_REQUIRE_INTEROP is set) but missing`);
+  t.skip(`${what} is not installed`);
+}

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import type { AccessRecord } from '../../src/edge/access-record.js';
-import { interopRequired } from '../helpers/backends.js';
+import { skipMissing } from '../helpers/backends.js';
 
 export interface Sample {
   readonly name: string;
@@ -65,8 +65,7 @@ export function record(fields: Partial<AccessRecord> = {}): AccessRecord {
  */
 export function program(t: TestContext, path: string): string | undefined {
   if (existsSync(path)) return path;
-  if (interopRequired()) throw new Error(`${path} is required (WHARF_REQUIRE_INTEROP is set) but missing`);
-  t.skip(`${path} is not installed`);
+  skipMissing(t, path);
   return undefined;
 }
 
