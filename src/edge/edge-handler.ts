@@ -2,6 +2,7 @@
 // match a route, run its guards, hand it to the route's handler, and log it when it ends.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Http1Request } from './http1/request.js';
 import type { AccessSink } from './access-record.js';
 import { Exchange, type AnyRequest } from './exchange.js';
 import { hostOf, type Router } from './router.js';
@@ -62,7 +63,7 @@ export class EdgeHandler {
     const runtime = this.runtime;
     const ex = this.begin(req, res, runtime, proto);
     if (this.drainingValue && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
-    res.once('close', () => this.end(ex));
+    (res as NodeJS.EventEmitter).once('close', () => this.end(ex));
     if (ex.status === 400) {
       ex.bytesOut = sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
       return;
@@ -77,7 +78,7 @@ export class EdgeHandler {
     this.admit(ex, route);
   };
 
-  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
+  readonly handleUpgrade = (req: IncomingMessage | Http1Request, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
     const runtime = this.runtime;
     const real = this.begin(req, undefined, runtime, proto);
     let ended = false;
@@ -196,7 +197,10 @@ export class EdgeHandler {
   }
 }
 
-/** One Host header (RFC 9112 §3.2: more than one is a 400), with no characters a name cannot have. */
+/**
+ * Exactly one Host header on HTTP/1.1, at most one on 1.0 (RFC 9112 §3.2: none or several is a
+ * 400), with no characters a name cannot have.
+ */
 function validHost(req: AnyRequest, host: string | undefined): boolean {
   const raw = (req as IncomingMessage).rawHeaders;
   let seen = 0;
@@ -204,6 +208,7 @@ function validHost(req: AnyRequest, host: string | undefined): boolean {
     const name = raw[i]!;
     if (name.length === 4 && name.toLowerCase() === 'host' && ++seen > 1) return false;
   }
+  if (seen === 0 && req.httpVersionMinor >= 1) return false;
   return host === undefined || !INVALID_HOST.test(host);
 }
 
