@@ -41,6 +41,9 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
   /** A malformed request behind pipelined ones, answered once they are. */
   private pendingError: ParserError | undefined;
   private released = false;
+  /** True while llhttp runs; a request dispatched meanwhile is `ready` and starts right after. */
+  private parsingRead = false;
+  private ready: Http1Response | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -124,11 +127,14 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
 
   private read(data: Buffer): void {
     if (this.phase === 'idle') this.enter('head');
+    this.parsingRead = true;
     const result = this.parser.execute(data);
-    if (typeof result !== 'number') {
-      this.failed(result);
-      return;
-    }
+    this.parsingRead = false;
+    const ready = this.ready;
+    this.ready = undefined;
+    if (typeof result !== 'number') this.failed(result);
+    if (ready) this.start(ready);
+    if (typeof result !== 'number') return;
     if (this.upgrade) {
       const req = this.upgrade;
       this.upgrade = undefined;
@@ -193,15 +199,17 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
     this.current = res;
     this.enter('busy');
     this.updateReading();
-    // Run the handler after the parser returns, so body bytes from the same read (or an error in
-    // them) are known before anything is forwarded.
-    queueMicrotask(() => {
-      if (this.socket.destroyed || this.socket.writableEnded) {
-        req.abort();
-        res.connectionClosed();
-      }
-      else this.host.onRequest(req, res);
-    });
+    // Inside the parser, the handler waits until it returns, so body bytes from the same read
+    // (or an error in them) are known before anything is forwarded.
+    if (this.parsingRead) this.ready = res;
+    else this.start(res);
+  }
+
+  private start(res: Http1Response): void {
+    if (this.socket.destroyed || this.socket.writableEnded) {
+      res.req.abort();
+      res.connectionClosed();
+    } else this.host.onRequest(res.req, res);
   }
 
   private enter(phase: Phase): void {

@@ -21,6 +21,8 @@ export interface ResponseOwner {
 }
 
 const INVALID_VALUE = /[\r\n\0]/;
+/** Up to this much is joined into one buffer per write; more is written piece by piece. */
+const OUTBOX_BYTES = 16 * 1024;
 
 export class Http1Response extends Stream {
   statusCode = 200;
@@ -39,6 +41,9 @@ export class Http1Response extends Stream {
   private bodyless: boolean;
   private keepAlive = false;
   private closed = false;
+  private outbox: (string | Buffer)[] = [];
+  private queuedBytes = 0;
+  flushScheduled = false;
 
   constructor(
     private readonly owner: ResponseOwner,
@@ -124,15 +129,13 @@ export class Http1Response extends Stream {
       }
       this.writeHead(this.statusCode);
     }
-    const socket = this.socket;
-    socket.cork();
-    if (chunk !== undefined && (typeof chunk === 'string' ? chunk.length : chunk.byteLength) > 0) this.send(chunk, encoding);
-    else this.flushHead();
+    if (chunk !== undefined) this.send(chunk, encoding);
+    else this.queueHead();
+    if (this.chunked && !this.bodyless) this.queue('0\r\n\r\n', 5);
+    this.flush();
     this.writableEnded = true;
-    const finished = (error?: Error | null) => this.finished(error, callback);
-    if (this.chunked && !this.bodyless) socket.write('0\r\n\r\n', 'latin1', finished);
-    else socket.write('', 'latin1', finished);
-    socket.uncork();
+    // Like http.ServerResponse: 'finish' once the last bytes are handed to the socket, then 'close'.
+    process.nextTick(() => this.finished(callback));
     this.owner.responseEnded(this, this.keepAlive);
     return this;
   }
@@ -159,34 +162,69 @@ export class Http1Response extends Stream {
     this.socket.uncork();
   }
 
+  /**
+   * Body bytes are gathered (with the head and chunk framing) until the end of the tick or the
+   * response's end, then leave as one socket write: a small proxied answer is one write, not
+   * three or four.
+   */
   private send(chunk: string | Uint8Array, encoding?: BufferEncoding, callback?: (error?: Error | null) => void): boolean {
-    const socket = this.socket;
-    if (this.bodyless) {
-      this.flushHead();
-      if (callback) process.nextTick(callback);
-      return true;
+    this.queueHead();
+    const body = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!this.bodyless && body.length > 0) {
+      if (this.chunked) {
+        const size = `${body.length.toString(16)}\r\n`;
+        this.queue(size, size.length);
+        this.queue(body, body.length);
+        this.queue('\r\n', 2);
+      } else this.queue(body, body.length);
     }
-    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.byteLength;
-    if (length === 0) {
-      this.flushHead();
-      if (callback) process.nextTick(callback);
-      return true;
+    let ok = true;
+    if (callback || this.queuedBytes >= OUTBOX_BYTES) ok = this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushResponse, this);
     }
-    if (!this.headWritten || this.chunked) {
-      socket.cork();
-      process.nextTick(uncorkSocket, socket);
-    }
-    this.flushHead();
-    if (!this.chunked) return socket.write(chunk, encoding as BufferEncoding, callback);
-    socket.write(`${length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk, encoding as BufferEncoding);
-    return socket.write('\r\n', 'latin1', callback);
+    if (callback) process.nextTick(callback);
+    return ok;
   }
 
-  private flushHead(): void {
+  private queueHead(): void {
     if (this.headWritten) return;
     this.headWritten = true;
-    this.socket.write(this.head, 'latin1');
+    this.queue(this.head, this.head.length);
+  }
+
+  /** `piece`: a latin1 string (head, chunk framing) or body bytes. */
+  private queue(piece: string | Buffer, bytes: number): void {
+    this.outbox.push(piece);
+    this.queuedBytes += bytes;
+  }
+
+  /** Writes what is queued; returns false when the socket wants the writer to wait for 'drain'. */
+  flush(): boolean {
+    this.flushScheduled = false;
+    const pieces = this.outbox;
+    if (pieces.length === 0) return !this.socket.writableNeedDrain;
+    const bytes = this.queuedBytes;
+    this.outbox = [];
+    this.queuedBytes = 0;
+    const socket = this.socket;
+    if (socket.destroyed) return false;
+    if (pieces.length === 1) {
+      const piece = pieces[0]!;
+      return typeof piece === 'string' ? socket.write(piece, 'latin1') : socket.write(piece);
+    }
+    if (bytes <= OUTBOX_BYTES) {
+      const joined = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (const piece of pieces) at += typeof piece === 'string' ? joined.write(piece, at, 'latin1') : piece.copy(joined, at);
+      return socket.write(joined);
+    }
+    socket.cork();
+    let ok = true;
+    for (const piece of pieces) ok = typeof piece === 'string' ? socket.write(piece, 'latin1') : socket.write(piece);
+    socket.uncork();
+    return ok;
   }
 
   private composeHead(): string {
@@ -224,8 +262,8 @@ export class Http1Response extends Stream {
     return `${head}\r\n`;
   }
 
-  private finished(error: Error | null | undefined, callback?: () => void): void {
-    if (!error) {
+  private finished(callback?: () => void): void {
+    if (!this.closed && !this.socket.destroyed) {
       this.writableFinished = true;
       this.emit('finish');
       callback?.();
@@ -246,6 +284,6 @@ function line(name: string, value: string | number): string {
   return `${name}: ${text}\r\n`;
 }
 
-function uncorkSocket(socket: Socket): void {
-  socket.uncork();
+function flushResponse(res: Http1Response): void {
+  if (res.flushScheduled) res.flush();
 }
