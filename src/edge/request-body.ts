@@ -27,8 +27,7 @@ export class RequestBody extends Readable {
     this.started = true;
     if (!this.attached) {
       this.attached = true;
-      // The three request classes share these events; TypeScript cannot call `on` on their union.
-      const source = this.source as NodeJS.EventEmitter & { pause(): unknown };
+      const source = this.source;
       source.on('data', (chunk: Buffer) => {
         this.bytes += chunk.length;
         if (this.maxBytes > 0 && this.bytes > this.maxBytes) {
@@ -39,7 +38,7 @@ export class RequestBody extends Readable {
         if (!this.push(chunk)) source.pause();
       });
       source.once('end', () => this.push(null));
-      source.once('error', (error: Error) => this.destroy(error));
+      source.once('error', (error) => this.destroy(error));
       source.once('aborted', () => this.destroy(Object.assign(new Error('client aborted the request'), { code: 'WHARF_CLIENT_ABORTED' })));
     }
     this.source.resume();

@@ -33,7 +33,7 @@ export function throttledSink(createThrottle: () => Transform): SinkFactory {
     const throttle = createThrottle();
     throttle.pipe(res as unknown as NodeJS.WritableStream);
     // A client that leaves must not keep the pacing timer (and its buffered bytes) alive.
-    (res as NodeJS.EventEmitter).once('close', () => throttle.destroy());
+    res.once('close', () => throttle.destroy());
     const resume = () => controller.resume();
     return {
       write(chunk) {
