@@ -182,8 +182,8 @@ export class Listener {
 
 /**
  * A malformed request pipelined behind complete valid ones is answered after them, in order, as
- * nginx does; writing at once would cut the answers still on their way. Node keeps the response being
- * written as `_httpMessage` and moves the next pipelined one there when it finishes.
+ * nginx does; writing at once would cut the answers still on their way. Node keeps the response
+ * being written as `_httpMessage` and moves the next pipelined one there when it finishes.
  */
 function answerAfterInFlight(socket: Socket, answer: string): void {
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
