@@ -1,7 +1,8 @@
 // `npm run bench`: wharf's edge against nginx, HAProxy, node-http-proxy, a minimal undici
-// proxy and the lean-framing prototype (lean-proxy.mjs), in one run, alternating targets.
-// Each proxy is pinned to core 0; the backend (nginx) and the load generator (wrk) share core 1. Prints req/s, p50/p99, CPU per request and RSS,
-// each as a ratio to nginx, then the RSS cost of a 1 GB upload through wharf.
+// proxy and the lean reference (lean-proxy.mjs: no routing, no logging), in one run,
+// alternating targets. Each proxy is pinned to core 0; the backend (nginx) and the load
+// generator (wrk) share core 1. Prints req/s, p50/p99, CPU per request and RSS, each as a ratio
+// to nginx, then the RSS cost of a 1 GB upload through wharf.
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     targets.push({ name: 'haproxy', port, child });
   } else console.error('haproxy not installed: skipping it (apt-get install -y haproxy)');
 
-  for (const [name, script] of [['http-proxy', 'http-proxy.mjs'], ['undici-min', 'undici-proxy.mjs'], ['lean-proto', 'lean-proxy.mjs']] as const) {
+  for (const [name, script] of [['http-proxy', 'http-proxy.mjs'], ['undici-min', 'undici-proxy.mjs'], ['lean-ref', 'lean-proxy.mjs']] as const) {
     const port = await freePort();
     const child = spawnPinned(0, process.execPath, [join(import.meta.dirname, script), String(port), upstream]);
     await waitForPort(port);
