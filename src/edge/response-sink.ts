@@ -11,21 +11,30 @@ export interface ResponseSink {
 
 export type SinkFactory = (res: AnyResponse, controller: Dispatcher.DispatchController) => ResponseSink;
 
-export const directSink: SinkFactory = (response, controller) => {
-  const res = response as import('node:http').ServerResponse;
+/** What a sink writes into: a client response, or the pacing transform in front of one. */
+interface Drainable {
+  write(chunk: Buffer): boolean;
+  end(): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** Writes into `target`, pausing undici whenever `target` asks the writer to wait for 'drain'. */
+function pausingSink(target: Drainable, controller: Dispatcher.DispatchController): ResponseSink {
   const resume = () => controller.resume();
   return {
     write(chunk) {
-      if (!res.write(chunk)) {
+      if (!target.write(chunk)) {
         controller.pause();
-        res.once('drain', resume);
+        target.once('drain', resume);
       }
     },
     end() {
-      res.end();
+      target.end();
     },
   };
-};
+}
+
+export const directSink: SinkFactory = (res, controller) => pausingSink(res as import('node:http').ServerResponse, controller);
 
 /** Pipes through a pacing transform; the transform's own back-pressure pauses undici. */
 export function throttledSink(createThrottle: () => Transform): SinkFactory {
@@ -34,17 +43,6 @@ export function throttledSink(createThrottle: () => Transform): SinkFactory {
     throttle.pipe(res as unknown as NodeJS.WritableStream);
     // A client that leaves must not keep the pacing timer (and its buffered bytes) alive.
     res.once('close', () => throttle.destroy());
-    const resume = () => controller.resume();
-    return {
-      write(chunk) {
-        if (!throttle.write(chunk)) {
-          controller.pause();
-          throttle.once('drain', resume);
-        }
-      },
-      end() {
-        throttle.end();
-      },
-    };
+    return pausingSink(throttle, controller);
   };
 }
