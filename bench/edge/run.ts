@@ -7,13 +7,15 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { cpuMs, freePort, has, rssBytes, runWrk, spawnPinned, stop, treePids, waitForPort } from '../lib/procs.js';
+import { countInstructions, cpuMs, freePort, has, rssBytes, runWrk, spawnPinned, stop, treePids, waitForPort } from '../lib/procs.js';
 import { startSink, uploadThrough } from './upload.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONCURRENCY = (process.env.BENCH_CONNECTIONS ?? '50,200').split(',').map(Number);
+/** Comma-separated target names to measure (nginx is always kept as the baseline); all by default. */
+const ONLY = process.env.BENCH_TARGETS?.split(',');
 const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
 
 for (const tool of ['nginx', 'wrk']) {
@@ -101,7 +103,8 @@ async function main(): Promise<void> {
   await waitForPort(wharfPort);
   targets.push({ name: 'wharf', port: wharfPort, child: wharf });
 
-  type Row = { rps: number[]; p50: number[]; p99: number[]; cpuUs: number[]; rss: number; errors: number };
+  if (ONLY) targets.splice(0, targets.length, ...targets.filter((t) => t.name === 'nginx' || ONLY.includes(t.name)));
+  type Row = { rps: number[]; p50: number[]; p99: number[]; cpuUs: number[]; kInstr: number[]; rss: number; errors: number };
   const results = new Map<string, Row>();
   for (const c of CONCURRENCY) {
     for (let round = 0; round < ROUNDS; round++) {
@@ -110,10 +113,13 @@ async function main(): Promise<void> {
         const url = `http://127.0.0.1:${target.port}/api/books`;
         if (round === 0) await runWrk(1, url, c, 1); // warm-up (JIT, pools)
         const cpuBefore = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+        const counter = countInstructions(pids);
         const result = await runWrk(1, url, c, SECONDS);
+        const instructions = await counter.stop();
         const cpuAfter = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
         const key = `${target.name}|${c}`;
-        const row = results.get(key) ?? { rps: [], p50: [], p99: [], cpuUs: [], rss: 0, errors: 0 };
+        const row = results.get(key) ?? { rps: [], p50: [], p99: [], cpuUs: [], kInstr: [], rss: 0, errors: 0 };
+        if (instructions !== undefined) row.kInstr.push(instructions / 1000 / Math.max(1, result.requests));
         row.rps.push(result.rps);
         row.p50.push(result.p50Ms);
         row.p99.push(result.p99Ms);
@@ -133,21 +139,24 @@ async function main(): Promise<void> {
   for (const c of CONCURRENCY) {
     const base = results.get(`nginx|${c}`)!;
     console.log(`connections=${c}`);
-    console.log('| target | req/s | x nginx | p50 ms | p99 ms | p99 x nginx | CPU us/req | RSS MB | errors |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log('| target | req/s | x nginx | p50 ms | p99 ms | p99 x nginx | CPU us/req | k instr/req | RSS MB | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const target of targets) {
       const row = results.get(`${target.name}|${c}`)!;
       const rps = median(row.rps);
       const p99 = median(row.p99);
       console.log(
-        `| ${target.name} | ${rps.toFixed(0)} | ${(rps / median(base.rps)).toFixed(2)} | ${median(row.p50).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / median(base.p99)).toFixed(2)} | ${row.cpuUs.length ? median(row.cpuUs).toFixed(1) : '-'} | ${row.rss ? (row.rss / 1048576).toFixed(1) : '-'} | ${row.errors} |`,
+        `| ${target.name} | ${rps.toFixed(0)} | ${(rps / median(base.rps)).toFixed(2)} | ${median(row.p50).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / median(base.p99)).toFixed(2)} | ${row.cpuUs.length ? median(row.cpuUs).toFixed(1) : '-'} | ${row.kInstr.length ? median(row.kInstr).toFixed(0) : '-'} | ${row.rss ? (row.rss / 1048576).toFixed(1) : '-'} | ${row.errors} |`,
       );
     }
     console.log('');
   }
 
-  const upload = await uploadThrough(`http://127.0.0.1:${wharfPort}/upload`, wharf.pid!, Number(process.env.BENCH_UPLOAD_MB ?? 1024), sink);
-  console.log(`1 GB upload through wharf: ${upload.mb} MB in ${upload.seconds.toFixed(1)} s, wharf RSS ${upload.rssBeforeMb.toFixed(1)} -> peak ${upload.rssPeakMb.toFixed(1)} MB (+${(upload.rssPeakMb - upload.rssBeforeMb).toFixed(1)} MB), backend received ${upload.receivedMb} MB`);
+  const uploadMb = Number(process.env.BENCH_UPLOAD_MB ?? 1024);
+  if (uploadMb > 0) {
+    const upload = await uploadThrough(`http://127.0.0.1:${wharfPort}/upload`, wharf.pid!, uploadMb, sink);
+    console.log(`1 GB upload through wharf: ${upload.mb} MB in ${upload.seconds.toFixed(1)} s, wharf RSS ${upload.rssBeforeMb.toFixed(1)} -> peak ${upload.rssPeakMb.toFixed(1)} MB (+${(upload.rssPeakMb - upload.rssBeforeMb).toFixed(1)} MB), backend received ${upload.receivedMb} MB`);
+  }
 
   for (const target of targets) if (target.child) await stop(target.child);
   await stop(backend.child!);

@@ -107,3 +107,26 @@ export function stop(child: ChildProcess): Promise<void> {
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
 }
+
+/**
+ * Counts the instructions (user and kernel) the given processes retire until `stop()` is
+ * called, with `perf stat`. Instruction counts barely move when another program shares the
+ * machine, unlike CPU time; undefined where perf or the hardware counters are missing.
+ */
+export function countInstructions(pids: readonly number[]): { stop(): Promise<number | undefined> } {
+  if (!has('perf') || pids.length === 0) return { stop: async () => undefined };
+  const child = spawn('perf', ['stat', '-x', ',', '-e', 'instructions', '-p', pids.join(',')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let report = '';
+  child.stderr!.on('data', (d: Buffer) => (report += d));
+  child.on('error', () => undefined);
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => {
+          const count = Number(/^(\d+),[^,]*,instructions/m.exec(report)?.[1]);
+          resolve(Number.isFinite(count) && count > 0 ? count : undefined);
+        });
+        child.kill('SIGINT');
+      }),
+  };
+}
