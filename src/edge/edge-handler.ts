@@ -12,6 +12,7 @@ import { proxyUpgrade } from './upgrade.js';
 import { hasBody } from './request-body.js';
 import type { Rejection, Verdict } from '../guard/guard.js';
 import { runGuards } from '../guard/chain.js';
+import { InFlightList } from './in-flight.js';
 
 export interface EdgeHooks {
   /** Every finished exchange (access log, metrics). */
@@ -22,7 +23,7 @@ export interface EdgeHooks {
 
 export class EdgeHandler {
   /** Requests and upgraded connections in progress. */
-  private readonly active = new Set<Exchange>();
+  private readonly active = new InFlightList<Exchange>();
   private idleWaiters: (() => void)[] = [];
   private drainingValue = false;
 

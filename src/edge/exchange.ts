@@ -5,13 +5,14 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { AccessRecord, UpstreamTry } from './access-record.js';
 import type { AnyResponse } from './responses.js';
 import type { GuardRequest } from '../guard/guard.js';
+import type { InFlightNode } from './in-flight.js';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 const NO_TRIES: readonly UpstreamTry[] = Object.freeze([]);
 
 /** Also the access record itself: finishing an exchange allocates nothing more for the log and metrics. */
-export class Exchange implements GuardRequest, AccessRecord {
+export class Exchange implements GuardRequest, AccessRecord, InFlightNode {
   readonly startedAt = Date.now();
   private readonly startedHr = performance.now();
   durationMs = 0;
@@ -24,6 +25,9 @@ export class Exchange implements GuardRequest, AccessRecord {
   upstreamMs = 0;
   upgraded = false;
   tries: readonly UpstreamTry[] = NO_TRIES;
+  prevInFlight: InFlightNode | undefined = undefined;
+  nextInFlight: InFlightNode | undefined = undefined;
+  inFlight = false;
   private doneCallbacks: (() => void)[] | undefined;
   private finished = false;
 
