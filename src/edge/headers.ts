@@ -47,14 +47,50 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: For
   return out;
 }
 
-/** Headers for the client response: upstream's, minus hop-by-hop. */
-export function clientResponseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = connectionTokens(upstream.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in upstream) {
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    const value = upstream[name];
-    if (value !== undefined) out[name] = value;
+/** The upstream's response head as the client gets it. */
+export interface ClientResponseHead {
+  /** Flat name, value, name, value... list: the upstream's names (case kept) and repeats. */
+  readonly headers: string[];
+  /** The upstream's Content-Length, or -1. */
+  readonly contentLength: number;
+}
+
+/**
+ * Headers for the client response, straight from undici's raw pairs: upstream's, minus
+ * hop-by-hop and whatever its Connection header names. Bytes are read and written as latin1,
+ * so values pass through unchanged.
+ */
+export function clientResponseHead(raw: readonly Buffer[]): ClientResponseHead {
+  const headers: string[] = [];
+  let named: Set<string> | undefined;
+  let contentLength = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (lower === 'connection') {
+      const tokens = connectionTokens(value);
+      if (tokens) named = named ? new Set([...named, ...tokens]) : tokens;
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower)) continue;
+    if (lower === 'content-length') contentLength = Number(value);
+    headers.push(name, value);
+  }
+  if (!named) return { headers, contentLength };
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (!named.has(headers[i]!.toLowerCase())) kept.push(headers[i]!, headers[i + 1]!);
+  return { headers: kept, contentLength };
+}
+
+/** A flat header list as an object, repeats as arrays (for responses that already hold headers). */
+export function headerObject(flat: readonly string[]): OutgoingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i]!.toLowerCase();
+    const prior = out[name];
+    const value = flat[i + 1]!;
+    out[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
   }
   return out;
 }

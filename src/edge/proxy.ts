@@ -2,22 +2,20 @@
 // response back with back-pressure, and try another peer (never one already tried) when
 // that is safe: connect errors always, resets and 502/503/504 only for idempotent requests
 // whose body was not sent.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { PoolConfig } from '../config/model.js';
 import type { Peer } from '../balance/peer.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { PickContext } from '../balance/balancer.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { upstreamRequestHeaders } from './headers.js';
 import { hasBody, RequestBody } from './request-body.js';
 import { sendText } from './responses.js';
 import type { Exchange } from './exchange.js';
 import type { DispatcherTable } from './dispatchers.js';
-import type { ResponseSink, SinkFactory } from './response-sink.js';
+import type { SinkFactory } from './response-sink.js';
+import { Attempt, type AttemptOwner, type Failure, type RetryKind } from './proxy-attempt.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const RETRY_STATUS = new Set([502, 503, 504]);
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export interface ProxyRouteOptions {
   readonly pool: UpstreamPool;
@@ -55,9 +53,7 @@ function startUnlessBroken(request: ProxiedRequest): void {
   request.start();
 }
 
-type Failure = { readonly status: number; readonly reason: string };
-
-class ProxiedRequest {
+class ProxiedRequest implements AttemptOwner {
   private readonly tried = new Set<Peer>();
   private readonly body: RequestBody | null;
   private readonly headers: Record<string, string | string[]>;
@@ -97,6 +93,14 @@ class ProxiedRequest {
       this.done = true;
       if (this.body) ex.bytesIn = this.body.bytes;
     });
+  }
+
+  get pool(): UpstreamPool {
+    return this.options.pool;
+  }
+
+  get sink(): SinkFactory {
+    return this.options.sink;
   }
 
   get hasBody(): boolean {
@@ -153,7 +157,7 @@ class ProxiedRequest {
   }
 
   /** Decides whether a failed attempt can be retried on another peer. */
-  canRetry(kind: 'connect' | 'reset' | 'status'): boolean {
+  canRetry(kind: RetryKind): boolean {
     if (this.done || this.ex.res.destroyed) return false;
     if (this.tried.size > this.config.retries || Date.now() >= this.deadline) return false;
     const bodySent = this.body?.started ?? false;
@@ -173,120 +177,5 @@ class ProxiedRequest {
     this.ex.bytesOut = sendText(this.ex.res, failure.status, undefined, body);
     // The client's unread body would otherwise stall the keep-alive connection.
     if (this.body && !this.body.started) this.ex.req.resume();
-  }
-}
-
-/** nginx's mapping: a timeout (connecting or reading) is 504, any other upstream failure 502. */
-function failureOf(code: string, connect: boolean): Failure {
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { status: 504, reason: 'upstream_timeout' };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, reason: 'upstream_connect_timeout' };
-  return { status: 502, reason: connect ? 'upstream_connect_error' : 'upstream_reset' };
-}
-
-class Attempt implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
-  private readonly startedAt = performance.now();
-  private firstByteMs: number | undefined;
-  private sink: ResponseSink | undefined;
-  private retrying = false;
-  private settled = false;
-  private status = 0;
-  private expectedBytes = -1;
-  private receivedBytes = 0;
-
-  constructor(
-    private readonly request: ProxiedRequest,
-    private readonly peer: Peer,
-  ) {}
-
-  abort(reason: string): void {
-    this.controller?.abort(Object.assign(new Error(reason), { code: 'WHARF_CLIENT_ABORTED' }));
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.request.done) controller.abort(new Error('client closed the connection'));
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    this.firstByteMs = performance.now() - this.startedAt;
-    this.status = statusCode;
-    const { ex } = this.request;
-    if (RETRY_STATUS.has(statusCode) && this.request.canRetry('status')) {
-      this.retrying = true;
-      this.settle(false, `status ${statusCode}`);
-      controller.abort(new Error(`upstream answered ${statusCode}; trying the next one`));
-      this.request.start();
-      return;
-    }
-    ex.status = statusCode;
-    ex.upstreamMs = this.firstByteMs;
-    const length = headers['content-length'];
-    if (typeof length === 'string') this.expectedBytes = Number(length);
-    this.sink = this.request.options.sink(ex.res, controller);
-    const res = ex.res as import('node:http').ServerResponse;
-    res.writeHead(statusCode, clientResponseHeaders(headers));
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.retrying) return;
-    this.request.ex.bytesOut += chunk.length;
-    this.receivedBytes += chunk.length;
-    this.sink!.write(chunk);
-  }
-
-  onResponseEnd(): void {
-    if (this.retrying) return;
-    const { ex } = this.request;
-    this.request.done = true;
-    this.settle(!RETRY_STATUS.has(this.status), '');
-    if (this.request.ex.req.readableEnded === false && !this.request.ex.req.complete) ex.req.resume();
-    this.sink!.end();
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.retrying) return;
-    const request = this.request;
-    const code = (error as { code?: string }).code ?? '';
-    if (code === 'WHARF_CLIENT_ABORTED' || request.done) {
-      this.settle(true, 'client_aborted');
-      request.ex.reason ||= 'client_aborted';
-      request.ex.res.destroy();
-      return;
-    }
-    if (code === 'WHARF_BODY_TOO_LARGE') {
-      this.settle(true, 'body_too_large');
-      request.fail({ status: 413, reason: 'body_too_large' });
-      return;
-    }
-    const connect = CONNECT_ERRORS.has(code);
-    const failure = failureOf(code, connect);
-    if (this.sink && this.receivedBytes === this.expectedBytes) {
-      // The whole body arrived; undici only noticed the peer closing its idle keep-alive socket
-      // while a slow client (or limit_rate) kept the response paused. Finish normally.
-      this.request.done = true;
-      this.settle(true, '');
-      this.sink.end();
-      return;
-    }
-    this.settle(false, `${code || error.message}`);
-    if (this.sink) {
-      // Headers already went to the client: all we can do is cut the connection.
-      request.done = true;
-      request.ex.reason = failure.reason;
-      request.ex.res.destroy();
-      return;
-    }
-    request.recordFailure(failure);
-    if (request.canRetry(connect ? 'connect' : 'reset')) request.start();
-    else request.fail(failure);
-  }
-
-  private settle(ok: boolean, error: string): void {
-    if (this.settled) return;
-    this.settled = true;
-    const totalMs = performance.now() - this.startedAt;
-    this.request.options.pool.release(this.peer, { ok, firstByteMs: this.firstByteMs, totalMs });
-    this.request.ex.addTry({ peer: this.peer.address, status: this.status, error: error || undefined, ms: Math.round(totalMs) });
   }
 }

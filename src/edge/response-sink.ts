@@ -1,6 +1,5 @@
 // Where upstream response bytes go: straight into the client response, pausing undici when
 // the client is slow; or through a bandwidth throttle (limit_rate) first.
-import type { Dispatcher } from 'undici';
 import type { Transform } from 'node:stream';
 import type { AnyResponse } from './responses.js';
 
@@ -9,7 +8,13 @@ export interface ResponseSink {
   end(): void;
 }
 
-export type SinkFactory = (res: AnyResponse, controller: Dispatcher.DispatchController) => ResponseSink;
+/** The upstream side a sink holds back: stop reading the response, and carry on. */
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
+export type SinkFactory = (res: AnyResponse, controller: Pausable) => ResponseSink;
 
 /** What a sink writes into: a client response, or the pacing transform in front of one. */
 interface Drainable {
@@ -19,7 +24,7 @@ interface Drainable {
 }
 
 /** Writes into `target`, pausing undici whenever `target` asks the writer to wait for 'drain'. */
-function pausingSink(target: Drainable, controller: Dispatcher.DispatchController): ResponseSink {
+function pausingSink(target: Drainable, controller: Pausable): ResponseSink {
   const resume = () => controller.resume();
   return {
     write(chunk) {

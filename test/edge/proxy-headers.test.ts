@@ -30,6 +30,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 describe('proxy headers', () => {
   let backend: Backend;
   let hopBackend: Backend;
+  let cookieBackend: Backend;
   let connections = 0;
   let w: RunningWharf;
 
@@ -47,11 +48,20 @@ describe('proxy headers', () => {
       });
       res.end('ok');
     });
+    cookieBackend = await startBackend('cookies', (_req, res) => {
+      // An informational 103 first: the client must still get the final answer intact.
+      res.writeEarlyHints({ link: '</app.css>; rel=preload; as=style' });
+      res.writeHead(200, [['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['X-Mixed-Case', 'kept'], ['Content-Type', 'text/plain']]);
+      res.end('cookies');
+    });
     w = await startWharf(`${LOOPBACK}access_log: off
 upstreams:
   echo: { servers: [${backend.address}] }
   hop: { servers: [${hopBackend.address}] }
+  cookies: { servers: [${cookieBackend.address}] }
 routes:
+  - path: /cookies
+    proxy: cookies
   - path: /hop
     proxy: hop
   - path: /api
@@ -63,6 +73,7 @@ routes:
     await w?.stop();
     await backend?.close();
     await hopBackend?.close();
+    await cookieBackend?.close();
   });
 
   test('X-Forwarded-For is appended, X-Real-IP, X-Forwarded-Proto and X-Forwarded-Host are set, Host is kept', async () => {
@@ -109,6 +120,24 @@ routes:
     assert.equal(res.headers['proxy-authenticate'], undefined);
     assert.equal(res.headers['keep-alive'] === 'timeout=5', false);
     assert.equal(res.headers['x-kept'], 'yes');
+  });
+
+  test('repeated response headers all reach the client, names as the upstream spelled them', async () => {
+    const raw = await new Promise<{ status: number; rawHeaders: string[]; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${w.baseUrl}/cookies`, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(raw.status, 200);
+    assert.equal(raw.body, 'cookies');
+    const values = (name: string) => raw.rawHeaders.filter((_, i) => i % 2 === 1 && raw.rawHeaders[i - 1]!.toLowerCase() === name);
+    assert.deepEqual(values('set-cookie'), ['a=1', 'b=2']);
+    assert.ok(raw.rawHeaders.includes('X-Mixed-Case'), `X-Mixed-Case keeps its case: ${raw.rawHeaders.join(' ')}`);
   });
 
   test('a request line in absolute form is routed by its path and Host', async () => {
