@@ -21,16 +21,28 @@ export interface EdgeHooks {
   readonly rejected: (route: string, rejection: Rejection) => void;
 }
 
+/** Where a response keeps its exchange, so one shared 'close' listener serves every response. */
+const EXCHANGE = Symbol('wharf.exchange');
+type TaggedResponse = AnyResponse & { [EXCHANGE]?: Exchange };
+
 export class EdgeHandler {
   /** Requests and upgraded connections in progress. */
   private readonly active = new InFlightList<Exchange>();
   private idleWaiters: (() => void)[] = [];
   private drainingValue = false;
+  /** `on` with a shared function rather than `once` with a closure: no wrapper per request. */
+  private readonly onResponseClose: (this: TaggedResponse) => void;
 
   constructor(
     public runtime: Runtime,
     private readonly hooks: EdgeHooks,
-  ) {}
+  ) {
+    const edge = this;
+    this.onResponseClose = function onResponseClose(this: TaggedResponse) {
+      const ex = this[EXCHANGE];
+      if (ex) edge.end(ex);
+    };
+  }
 
   get activeRequests(): number {
     return this.active.size;
@@ -63,7 +75,8 @@ export class EdgeHandler {
     const runtime = this.runtime;
     const ex = this.begin(req, res, runtime, proto);
     if (this.drainingValue && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
-    res.once('close', () => this.end(ex));
+    (res as TaggedResponse)[EXCHANGE] = ex;
+    res.on('close', this.onResponseClose);
     if (ex.status === 400) {
       ex.bytesOut = sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
       return;
