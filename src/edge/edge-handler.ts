@@ -2,6 +2,7 @@
 // match a route, run its guards, hand it to the route's handler, and log it when it ends.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Http1Request } from './http1/request.js';
 import type { AccessSink } from './access-record.js';
 import { Exchange, type AnyRequest } from './exchange.js';
 import { hostOf, type Router } from './router.js';
@@ -76,7 +77,7 @@ export class EdgeHandler {
     const ex = this.begin(req, res, runtime, proto);
     if (this.drainingValue && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
     (res as TaggedResponse)[EXCHANGE] = ex;
-    res.on('close', this.onResponseClose);
+    (res as NodeJS.EventEmitter).on('close', this.onResponseClose);
     if (ex.status === 400) {
       ex.bytesOut = sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
       return;
@@ -91,7 +92,7 @@ export class EdgeHandler {
     this.admit(ex, route);
   };
 
-  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
+  readonly handleUpgrade = (req: IncomingMessage | Http1Request, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
     const runtime = this.runtime;
     const real = this.begin(req, undefined, runtime, proto);
     let ended = false;

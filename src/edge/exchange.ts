@@ -2,12 +2,13 @@
 // onDone callbacks guards register, and the AccessRecord produced when it ends.
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
+import type { Http1Request } from './http1/request.js';
 import type { AccessRecord, UpstreamTry } from './access-record.js';
 import type { AnyResponse } from './responses.js';
 import type { GuardRequest } from '../guard/guard.js';
 import type { InFlightNode } from './in-flight.js';
 
-export type AnyRequest = IncomingMessage | Http2ServerRequest;
+export type AnyRequest = IncomingMessage | Http2ServerRequest | Http1Request;
 
 const NO_TRIES: readonly UpstreamTry[] = Object.freeze([]);
 

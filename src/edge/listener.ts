@@ -4,7 +4,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureServer, type Http2SecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ListenConfig } from '../config/model.js';
@@ -13,6 +13,8 @@ import { formatAddress } from '../net/address.js';
 import { CertificateStore } from './tls.js';
 import type { EdgeHandler } from './edge-handler.js';
 import { rawErrorResponse } from './responses.js';
+import { Http1Server } from './http1/server.js';
+import type { Http1Request } from './http1/request.js';
 
 export interface ListenerSettings {
   readonly clientHeaderMs: number;
@@ -20,7 +22,7 @@ export interface ListenerSettings {
   readonly maxHeaderSize: number;
 }
 
-type AnyServer = HttpServer | Http2SecureServer;
+type NodeServer = HttpServer | Http2SecureServer;
 
 const CLIENT_ERROR_STATUS: Record<string, number> = {
   HPE_HEADER_OVERFLOW: 431,
@@ -34,7 +36,8 @@ export function listenerKey(config: ListenConfig): string {
 
 export class Listener {
   readonly key: string;
-  private readonly server: AnyServer;
+  /** Plain HTTP runs on wharf's own HTTP/1.1 layer; TLS (and HTTP/2) on Node's servers. */
+  private readonly server: NodeServer | Http1Server;
   private readonly certs: CertificateStore | undefined;
   private readonly sessions = new Set<Http2Session>();
   private readonly upgraded = new Set<Duplex>();
@@ -58,8 +61,6 @@ export class Listener {
       maxHeaderSize: settings.maxHeaderSize,
       connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(settings.clientHeaderMs / 4))),
       noDelay: true,
-      // The edge refuses an HTTP/1.1 request without Host itself, so it gets wharf's 400 and a log line.
-      requireHostHeader: false,
     };
     if (config.tls) {
       this.certs = new CertificateStore(config.tls, logger);
@@ -78,7 +79,7 @@ export class Listener {
           requestTimeout: 0,
           connectionsCheckingInterval: http1.connectionsCheckingInterval,
           maxHeaderSize: http1.maxHeaderSize,
-          requireHostHeader: false,
+          requireHostHeader: true,
         });
         this.server.on('session', (session: Http2Session) => {
           this.sessions.add(session);
@@ -90,15 +91,16 @@ export class Listener {
       }
       certs.onChange(() => (this.server as TlsServer).setSecureContext({ ...certs.defaultPair, minVersion: 'TLSv1.2' }));
     } else {
-      this.server = createHttpServer(http1, onRequest as never);
+      this.server = new Http1Server(settings, {
+        request: (req, res) => edge.handleRequest(req, res, proto),
+        upgrade: (req, socket, head) => this.upgrade(req, socket, head, proto),
+        clientError: (error, socket, answer) => this.clientError(error, socket, answer),
+      });
     }
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.upgraded.add(socket);
-      socket.once('close', () => this.upgraded.delete(socket));
-      edge.handleUpgrade(req, socket, head, proto);
-    });
-    this.server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => this.clientError(error, socket as Socket));
-    this.server.on('connection', (socket: Socket) => {
+    const server = this.nodeServer;
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head, proto));
+    server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => this.clientError(error, socket as Socket, true));
+    server.on('connection', (socket: Socket) => {
       this.connections++;
       socket.once('close', () => this.connections--);
     });
@@ -116,6 +118,10 @@ export class Listener {
 
   /** Config reload: timeouts and header limits apply to connections accepted from now on. */
   updateSettings(settings: ListenerSettings): void {
+    if (this.server instanceof Http1Server) {
+      this.server.updateSettings(settings);
+      return;
+    }
     Object.assign(this.server, {
       headersTimeout: settings.clientHeaderMs,
       keepAliveTimeout: settings.keepaliveMs,
@@ -125,7 +131,7 @@ export class Listener {
   }
 
   get port(): number {
-    const address = this.server.address();
+    const address = this.nodeServer.address();
     return typeof address === 'object' && address ? address.port : 0;
   }
 
@@ -136,10 +142,11 @@ export class Listener {
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(Object.assign(new Error(`cannot listen on ${formatAddress(this.config)}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED' }));
-      this.server.once('error', onError);
+      const server = this.nodeServer;
+      server.once('error', onError);
       this.server.listen({ host: this.config.host, port: this.config.port, backlog: 1024 }, () => {
-        this.server.off('error', onError);
-        this.server.on('error', (error) => this.logger.error({ err: error.message, listen: this.key }, 'listener error'));
+        server.off('error', onError);
+        server.on('error', (error) => this.logger.error({ err: error.message, listen: this.key }, 'listener error'));
         resolve();
       });
     });
@@ -156,17 +163,35 @@ export class Listener {
    */
   async close(deadline: Promise<void>): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    (this.server as HttpServer).closeIdleConnections?.();
+    this.closeIdle();
     for (const session of this.sessions) session.close();
     await Promise.race([this.edge.idle(), deadline]);
-    (this.server as HttpServer).closeAllConnections?.();
+    if (this.server instanceof Http1Server) this.server.closeAllConnections();
+    else (this.server as HttpServer).closeAllConnections?.();
     for (const session of this.sessions) session.destroy();
     for (const socket of this.upgraded) socket.destroy();
     this.certs?.close();
     await closed;
   }
 
-  private clientError(error: Error & { code?: string }, socket: Socket): void {
+  /** The socket-level server: what listens, has an address, and reports connections. */
+  private get nodeServer(): NodeServer | NetServer {
+    return this.server instanceof Http1Server ? this.server.server : this.server;
+  }
+
+  private closeIdle(): void {
+    if (this.server instanceof Http1Server) this.server.closeIdleConnections();
+    else (this.server as HttpServer).closeIdleConnections?.();
+  }
+
+  private upgrade(req: IncomingMessage | Http1Request, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void {
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
+    this.edge.handleUpgrade(req, socket, head, proto);
+  }
+
+  /** `answer`: nothing else is being written on the socket, so the error status can be sent. */
+  private clientError(error: Error & { code?: string }, socket: Socket, answer: boolean): void {
     const code = error.code ?? 'ERR';
     // TLS failures (handshake timeout, bad hello) happen before there is HTTP to answer with;
     // writing to a socket that never finished its handshake would wait for it forever.
@@ -176,7 +201,9 @@ export class Listener {
     }
     const status = CLIENT_ERROR_STATUS[code] ?? 400;
     this.onClientError(status, code, socket.remoteAddress ?? '');
-    answerAfterInFlight(socket, rawErrorResponse(status));
+    if (!answer) return;
+    socket.end(rawErrorResponse(status));
+    socket.destroySoon?.();
   }
 }
 

@@ -86,7 +86,7 @@ class ProxiedRequest implements AttemptOwner {
       // Idle time between body reads. On HTTP/2 this is the stream's own timer (the socket is
       // the whole session's); with no 'timeout' listener Node ends the stream or connection.
       req.setTimeout(options.clientBodyTimeoutMs);
-      req.once('end', () => req.setTimeout(0));
+      (req as NodeJS.EventEmitter).once('end', () => req.setTimeout(0));
     }
     ex.onDone(() => {
       if (!this.done) this.current?.abort('client closed the connection');

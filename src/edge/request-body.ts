@@ -27,7 +27,8 @@ export class RequestBody extends Readable {
     this.started = true;
     if (!this.attached) {
       this.attached = true;
-      const source = this.source;
+      // The three request classes share these events; TypeScript cannot call `on` on their union.
+      const source = this.source as NodeJS.EventEmitter & { pause(): unknown };
       source.on('data', (chunk: Buffer) => {
         this.bytes += chunk.length;
         if (this.maxBytes > 0 && this.bytes > this.maxBytes) {
@@ -38,7 +39,7 @@ export class RequestBody extends Readable {
         if (!this.push(chunk)) source.pause();
       });
       source.once('end', () => this.push(null));
-      source.once('error', (error) => this.destroy(error));
+      source.once('error', (error: Error) => this.destroy(error));
       source.once('aborted', () => this.destroy(Object.assign(new Error('client aborted the request'), { code: 'WHARF_CLIENT_ABORTED' })));
     }
     this.source.resume();

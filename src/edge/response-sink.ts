@@ -47,7 +47,7 @@ export function throttledSink(createThrottle: () => Transform): SinkFactory {
     const throttle = createThrottle();
     throttle.pipe(res as unknown as NodeJS.WritableStream);
     // A client that leaves must not keep the pacing timer (and its buffered bytes) alive.
-    res.once('close', () => throttle.destroy());
+    (res as NodeJS.EventEmitter).once('close', () => throttle.destroy());
     return pausingSink(throttle, controller);
   };
 }

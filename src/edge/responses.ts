@@ -1,8 +1,9 @@
 // Answers wharf gives itself: short plain-text bodies, never a stack trace.
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
+import type { Http1Response } from './http1/response.js';
 
-export type AnyResponse = ServerResponse | Http2ServerResponse;
+export type AnyResponse = ServerResponse | Http2ServerResponse | Http1Response;
 
 const TEXT: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',

@@ -5,9 +5,11 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { pipeline } from 'node:stream/promises';
 import { isAbsentError } from './resolve-path.js';
+import type { Http1Request } from '../http1/request.js';
+import type { Http1Response } from '../http1/response.js';
 
-export type StaticRequest = IncomingMessage | Http2ServerRequest;
-export type StaticResponse = ServerResponse | Http2ServerResponse;
+export type StaticRequest = IncomingMessage | Http2ServerRequest | Http1Request;
+export type StaticResponse = ServerResponse | Http2ServerResponse | Http1Response;
 
 // The members both response classes share, in a shape TypeScript can call on the union.
 interface ResponseSink {
