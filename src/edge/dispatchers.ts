@@ -6,6 +6,8 @@ import type { PoolConfig } from '../config/model.js';
 
 interface Entry {
   readonly pool: Pool;
+  readonly connectTimeoutMs: number;
+  readonly keepAlive: boolean;
   lastUsed: number;
 }
 
@@ -17,7 +19,8 @@ export interface DispatcherTableOptions {
 }
 
 export class DispatcherTable {
-  private readonly pools = new Map<string, Entry>();
+  /** By address, then by connection settings (nearly always one entry): no key string per request. */
+  private readonly pools = new Map<string, Entry[]>();
   private readonly idleMs: number;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -28,24 +31,34 @@ export class DispatcherTable {
   }
 
   get size(): number {
-    return this.pools.size;
+    let count = 0;
+    for (const entries of this.pools.values()) count += entries.length;
+    return count;
   }
 
   get(address: string, config: PoolConfig): Pool {
-    const key = `${address}|${config.connectTimeoutMs}|${config.keepalive > 0 ? 1 : 0}`;
     const now = Date.now();
-    let entry = this.pools.get(key);
+    const keepAlive = config.keepalive > 0;
+    let entries = this.pools.get(address);
+    if (!entries) this.pools.set(address, (entries = []));
+    let entry: Entry | undefined;
+    for (const candidate of entries) {
+      if (candidate.connectTimeoutMs === config.connectTimeoutMs && candidate.keepAlive === keepAlive) {
+        entry = candidate;
+        break;
+      }
+    }
     if (!entry) {
       const pool = new Pool(`http://${address}`, {
         connect: { timeout: config.connectTimeoutMs },
         // pipelining 0 makes undici close each connection after its request (keepalive: 0).
-        pipelining: config.keepalive > 0 ? 1 : 0,
+        pipelining: keepAlive ? 1 : 0,
         keepAliveTimeout: 4_000,
         connections: null,
         strictContentLength: true,
       });
-      entry = { pool, lastUsed: now };
-      this.pools.set(key, entry);
+      entry = { pool, connectTimeoutMs: config.connectTimeoutMs, keepAlive, lastUsed: now };
+      entries.push(entry);
     }
     entry.lastUsed = now;
     return entry.pool;
@@ -53,18 +66,21 @@ export class DispatcherTable {
 
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
-    const pools = [...this.pools.values()].map((entry) => entry.pool);
+    const pools = [...this.pools.values()].flat().map((entry) => entry.pool);
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
 
   /** Closes pools unused since `now - idleMs`; requests still running on them finish first. */
   sweep(now: number): void {
-    for (const [key, entry] of this.pools) if (now - entry.lastUsed >= this.idleMs) this.drop(key, entry);
-  }
-
-  private drop(key: string, entry: Entry): void {
-    this.pools.delete(key);
-    void entry.pool.close().catch(() => undefined);
+    for (const [address, entries] of this.pools) {
+      const kept = entries.filter((entry) => {
+        if (now - entry.lastUsed < this.idleMs) return true;
+        void entry.pool.close().catch(() => undefined);
+        return false;
+      });
+      if (kept.length === 0) this.pools.delete(address);
+      else if (kept.length < entries.length) this.pools.set(address, kept);
+    }
   }
 }

@@ -7,7 +7,7 @@ import type { AccessSink } from './access-record.js';
 import { Exchange, type AnyRequest } from './exchange.js';
 import { hostOf, type Router } from './router.js';
 import type { CompiledRoute, Runtime } from './runtime.js';
-import { normalizePath } from './headers.js';
+import { normalizePath, rawHeader } from './headers.js';
 import { rawErrorResponse, sendText, type AnyResponse } from './responses.js';
 import { proxyUpgrade } from './upgrade.js';
 import { hasBody } from './request-body.js';
@@ -132,7 +132,8 @@ export class EdgeHandler {
   /** Starts an exchange; one the edge refuses to route (bad target, Host or path) has status 400. */
   private begin(req: AnyRequest, res: AnyResponse | undefined, runtime: Runtime, proto: 'http' | 'https'): Exchange {
     let url = req.url ?? '/';
-    let hostHeader = (req.headers.host ?? req.headers[':authority']) as string | undefined;
+    // HTTP/2 names the authority in a pseudo-header (and may send Host too); HTTP/1 in Host.
+    let hostHeader = req.httpVersionMajor === 2 ? ((req.headers[':authority'] ?? req.headers.host) as string | undefined) : rawHeader(req.rawHeaders, 'host');
     let bad = false;
     if (url.charCodeAt(0) !== 47) {
       // absolute-form (proxy-style) request line: route by the URL's host and path, and the
@@ -148,8 +149,9 @@ export class EdgeHandler {
     if (req.httpVersionMajor === 1 && !validHost(req, hostHeader)) bad = true;
     const q = url.indexOf('?');
     const path = bad ? undefined : normalizePath(q < 0 ? url : url.slice(0, q));
-    const clientIp = runtime.clientIp(req.socket?.remoteAddress, req.headers['x-forwarded-for']);
+    const clientIp = runtime.clientIp(req.socket?.remoteAddress, rawHeader(req.rawHeaders, 'x-forwarded-for'));
     const ex = new Exchange(req, res as AnyResponse, clientIp, hostOf(hostHeader), path ?? '', proto);
+    ex.hostHeader = hostHeader ?? '';
     if (path === undefined) {
       ex.status = 400;
       ex.reason = 'bad_request';

@@ -7,6 +7,7 @@ import type { AccessRecord, UpstreamTry } from './access-record.js';
 import type { AnyResponse } from './responses.js';
 import type { GuardRequest } from '../guard/guard.js';
 import type { InFlightNode } from './in-flight.js';
+import { rawHeader } from './headers.js';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest | Http1Request;
 
@@ -26,6 +27,8 @@ export class Exchange implements GuardRequest, AccessRecord, InFlightNode {
   upstreamMs = 0;
   upgraded = false;
   tries: readonly UpstreamTry[] = NO_TRIES;
+  /** The Host (or :authority) the request named, port included; '' without one. */
+  hostHeader = '';
   prevInFlight: InFlightNode | undefined = undefined;
   nextInFlight: InFlightNode | undefined = undefined;
   inFlight = false;
@@ -68,11 +71,11 @@ export class Exchange implements GuardRequest, AccessRecord, InFlightNode {
   }
 
   get referer(): string {
-    return (this.req.headers.referer as string | undefined) ?? '';
+    return rawHeader(this.req.rawHeaders, 'referer') ?? '';
   }
 
   get userAgent(): string {
-    return (this.req.headers['user-agent'] as string | undefined) ?? '';
+    return rawHeader(this.req.rawHeaders, 'user-agent') ?? '';
   }
 
   /** Runs the onDone callbacks once and completes the record. */

@@ -1,6 +1,6 @@
 // Header rewriting between client and upstream: hop-by-hop removal (RFC 9110 §7.6.1, plus
 // whatever the Connection header names) and the X-Forwarded-* / X-Real-IP set nginx users add.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
@@ -29,22 +29,61 @@ export interface ForwardedFacts {
   readonly hostOverride?: string;
 }
 
-/** Headers for the upstream request. Pseudo-headers (HTTP/2) and hop-by-hop headers are dropped. */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: ForwardedFacts): Record<string, string | string[]> {
-  const named = connectionTokens(incoming.connection);
-  const out: Record<string, string | string[]> = {};
-  for (const name in incoming) {
-    if (name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    const value = incoming[name];
-    if (value !== undefined) out[name] = value;
+/**
+ * Headers for the upstream request, from the client's raw lines (names as the client spelled
+ * them, repeats kept, as nginx forwards them) as a flat name, value... list. Pseudo-headers
+ * (HTTP/2), hop-by-hop headers and those the client's Connection names are dropped;
+ * X-Forwarded-For is appended to, the other forwarding headers and Host are wharf's.
+ */
+export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardedFacts): string[] {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      const tokens = connectionTokens(raw[i + 1]);
+      if (tokens) named = named ? new Set([...named, ...tokens]) : tokens;
+    }
   }
-  const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${facts.clientIp}` : facts.clientIp;
-  out['x-real-ip'] = facts.clientIp;
-  out['x-forwarded-proto'] = facts.proto;
-  out['x-forwarded-host'] = facts.host;
-  out.host = facts.hostOverride ?? facts.host;
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.charCodeAt(0) === 58 /* ':' */) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || REPLACED.has(lower) || named?.has(lower)) continue;
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
+      continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  const ip = facts.clientIp;
+  out.push(
+    'x-forwarded-for', forwardedFor ? `${forwardedFor}, ${ip}` : ip,
+    'x-real-ip', ip,
+    'x-forwarded-proto', facts.proto,
+    'x-forwarded-host', facts.host,
+    'host', facts.hostOverride ?? facts.host,
+  );
   return out;
+}
+
+/** Request headers whose client values are replaced by wharf's own. */
+const REPLACED = new Set(['host', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host']);
+
+/**
+ * A request header's value read straight from the raw lines (`name` lower-case), repeats
+ * joined with ", " as http.IncomingMessage joins them; undefined when absent. Reading the raw
+ * lines spares building the whole headers object on the proxy's path.
+ */
+export function rawHeader(raw: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const candidate = raw[i]!;
+    if (candidate.length !== name.length || candidate.toLowerCase() !== name) continue;
+    value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+  }
+  return value;
 }
 
 /** The upstream's response head as the client gets it. */

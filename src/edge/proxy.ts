@@ -56,7 +56,7 @@ function startUnlessBroken(request: ProxiedRequest): void {
 class ProxiedRequest implements AttemptOwner {
   private readonly tried = new Set<Peer>();
   private readonly body: RequestBody | null;
-  private readonly headers: Record<string, string | string[]>;
+  private readonly headers: string[];
   private readonly path: string;
   private readonly deadline: number;
   private readonly ctx: PickContext;
@@ -71,10 +71,10 @@ class ProxiedRequest implements AttemptOwner {
   ) {
     const req = ex.req;
     this.body = hasBody(req) ? new RequestBody(req, options.maxBody) : null;
-    this.headers = upstreamRequestHeaders(req.headers, {
+    this.headers = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: ex.clientIp,
       proto: ex.proto,
-      host: (req.headers.host ?? req.headers[':authority'] ?? ex.host) as string,
+      host: ex.hostHeader || ex.host,
       hostOverride: config.hostHeader,
     });
     const url = req.url ?? '/';

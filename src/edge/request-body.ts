@@ -3,6 +3,7 @@
 // body untouched. Counts bytes and enforces max_body on chunked bodies as they stream.
 import { Readable } from 'node:stream';
 import type { AnyRequest } from './exchange.js';
+import { rawHeader } from './headers.js';
 
 export class BodyTooLargeError extends Error {
   readonly code = 'WHARF_BODY_TOO_LARGE';
@@ -47,9 +48,10 @@ export class RequestBody extends Readable {
 }
 
 export function hasBody(req: AnyRequest): boolean {
-  const length = req.headers['content-length'];
+  const raw = req.rawHeaders;
+  const length = rawHeader(raw, 'content-length');
   if (length !== undefined) return length !== '0';
-  if (req.headers['transfer-encoding'] !== undefined) return true;
+  if (rawHeader(raw, 'transfer-encoding') !== undefined) return true;
   // HTTP/2 bodies need no framing header: a stream that is not yet ended carries one.
   return req.httpVersionMajor === 2 && !(req as { readableEnded?: boolean }).readableEnded && !(req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders;
 }

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { Exchange } from './exchange.js';
 import { rawErrorResponse } from './responses.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { headerObject, upstreamRequestHeaders } from './headers.js';
 
 export function proxyUpgrade(ex: Exchange, socket: Duplex, head: Buffer, pool: UpstreamPool, connectTimeoutMs: number, finish: () => void): void {
   const req = ex.req as IncomingMessage;
@@ -19,12 +19,14 @@ export function proxyUpgrade(ex: Exchange, socket: Duplex, head: Buffer, pool: U
     return;
   }
   // The same rewriting as any proxied request, then the two hop-by-hop headers an upgrade needs.
-  const headers = upstreamRequestHeaders(req.headers, {
-    clientIp: ex.clientIp,
-    proto: ex.proto,
-    host: req.headers.host ?? ex.host,
-    hostOverride: pool.config.hostHeader,
-  });
+  const headers = headerObject(
+    upstreamRequestHeaders(req.rawHeaders, {
+      clientIp: ex.clientIp,
+      proto: ex.proto,
+      host: ex.hostHeader || ex.host,
+      hostOverride: pool.config.hostHeader,
+    }),
+  );
   headers.connection = 'upgrade';
   if (req.headers.upgrade !== undefined) headers.upgrade = req.headers.upgrade;
   const [host, port] = splitAddress(peer.address);

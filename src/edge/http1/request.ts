@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { headersFromRaw } from './request-headers.js';
+import { rawHeader } from '../headers.js';
 
 /** What a request needs from its connection. */
 export interface RequestOwner {
@@ -17,7 +18,7 @@ export interface RequestOwner {
 
 export class Http1Request extends EventEmitter {
   url: string;
-  readonly headers: IncomingHttpHeaders;
+  private headersObject: IncomingHttpHeaders | undefined;
   readonly socket: Socket;
   /** The whole body (or no body) has been received. */
   complete = false;
@@ -42,10 +43,14 @@ export class Http1Request extends EventEmitter {
     super();
     this.url = url;
     this.socket = owner.socket;
-    this.headers = headersFromRaw(rawHeaders);
     this.shouldKeepAlive = keepAlive;
-    const expect = this.headers.expect;
+    const expect = rawHeader(rawHeaders, 'expect');
     this.continueDue = httpVersionMinor === 1 && typeof expect === 'string' && expect.toLowerCase() === '100-continue';
+  }
+
+  /** Built on first use, as http.IncomingMessage's is: the proxy path reads the raw lines. */
+  get headers(): IncomingHttpHeaders {
+    return (this.headersObject ??= headersFromRaw(this.rawHeaders));
   }
 
   get httpVersion(): string {
