@@ -96,7 +96,8 @@ export class Http1Response extends Stream {
     this.statusCode = status;
     if (Array.isArray(headers)) {
       this.pairs = headers as readonly string[];
-      for (let i = 0; i < this.pairs.length; i += 2) delete this.fields[this.pairs[i]!.toLowerCase()];
+      // Fields set earlier (setHeader) give way to the same names here; usually there are none.
+      if (hasFields(this.fields)) for (let i = 0; i < this.pairs.length; i += 2) delete this.fields[this.pairs[i]!.toLowerCase()];
     } else if (headers) {
       const named = headers as OutgoingHttpHeaders;
       for (const name in named) if (named[name] !== undefined) this.fields[name.toLowerCase()] = named[name]!;
@@ -301,6 +302,11 @@ export class Http1Response extends Stream {
     this.closed = true;
     this.emit('close');
   }
+}
+
+function hasFields(fields: Record<string, OutgoingHttpHeader>): boolean {
+  for (const _ in fields) return true;
+  return false;
 }
 
 function line(name: string, value: string | number): string {
