@@ -11,7 +11,7 @@ import type { Peer } from '../balance/peer.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { Exchange } from './exchange.js';
 import { clientResponseHead, headerObject } from './headers.js';
-import type { Pausable, ResponseSink, SinkFactory } from './response-sink.js';
+import type { ResponseSink, SinkFactory } from './response-sink.js';
 
 export type Failure = { readonly status: number; readonly reason: string };
 export type RetryKind = 'connect' | 'reset' | 'status';
@@ -40,7 +40,7 @@ function failureOf(code: string, connect: boolean): Failure {
   return { status: 502, reason: connect ? 'upstream_connect_error' : 'upstream_reset' };
 }
 
-export class Attempt implements Dispatcher.DispatchHandler, Pausable {
+export class Attempt implements Dispatcher.DispatchHandler {
   private abortUpstream: ((error?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private paused = false;
@@ -62,11 +62,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Pausable {
     this.abortUpstream?.(Object.assign(new Error(reason), { code: 'WHARF_CLIENT_ABORTED' }));
   }
 
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
+  private resume(): void {
     if (!this.paused) return;
     this.paused = false;
     this.resumeUpstream?.();
@@ -95,7 +91,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Pausable {
     const head = clientResponseHead(rawHeaders);
     this.expectedBytes = head.contentLength;
     this.resumeUpstream = resume;
-    this.sink = this.request.sink(ex.res, this);
+    this.sink = this.request.sink(ex.res);
     const res = ex.res as ServerResponse;
     // A response that already holds headers (Connection: close while draining) merges them
     // by name, which would fold repeated headers such as Set-Cookie in the flat form.
@@ -107,7 +103,11 @@ export class Attempt implements Dispatcher.DispatchHandler, Pausable {
     if (this.retrying) return false;
     this.request.ex.bytesOut += chunk.length;
     this.receivedBytes += chunk.length;
-    this.sink!.write(chunk);
+    if (!this.sink!.write(chunk)) {
+      // The client (or the throttle) is behind: undici stops reading until it catches up.
+      this.paused = true;
+      this.sink!.once('drain', () => this.resume());
+    }
     return !this.paused;
   }
 
