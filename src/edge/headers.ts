@@ -104,9 +104,9 @@ export function clientResponseHead(raw: readonly Buffer[]): ClientResponseHead {
   let named: Set<string> | undefined;
   let contentLength = -1;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = latin1(raw[i]!);
     const lower = name.toLowerCase();
-    const value = raw[i + 1]!.toString('latin1');
+    const value = latin1(raw[i + 1]!);
     if (lower === 'connection') {
       const tokens = connectionTokens(value);
       if (tokens) named = named ? new Set([...named, ...tokens]) : tokens;
@@ -121,6 +121,12 @@ export function clientResponseHead(raw: readonly Buffer[]): ClientResponseHead {
   for (let i = 0; i < headers.length; i += 2) if (!named.has(headers[i]!.toLowerCase())) kept.push(headers[i]!, headers[i + 1]!);
   return { headers: kept, contentLength };
 }
+
+/**
+ * Buffer#latin1Slice is what Buffer#toString('latin1') ends in, minus the argument handling
+ * and a subarray per call; it has been on Buffer.prototype since Node 0.x.
+ */
+const latin1 = (bytes: Buffer): string => (bytes as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, bytes.length);
 
 /** A flat header list as an object, repeats as arrays (for responses that already hold headers). */
 export function headerObject(flat: readonly string[]): OutgoingHttpHeaders {
