@@ -14,13 +14,13 @@ interface Echo {
   readonly headers: IncomingHttpHeaders;
 }
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; rawHeaders: string[]; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body }));
     });
     req.on('error', reject);
     req.end();
@@ -123,16 +123,7 @@ routes:
   });
 
   test('repeated response headers all reach the client, names as the upstream spelled them', async () => {
-    const raw = await new Promise<{ status: number; rawHeaders: string[]; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${w.baseUrl}/cookies`, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const raw = await get(`${w.baseUrl}/cookies`);
     assert.equal(raw.status, 200);
     assert.equal(raw.body, 'cookies');
     const values = (name: string) => raw.rawHeaders.filter((_, i) => i % 2 === 1 && raw.rawHeaders[i - 1]!.toLowerCase() === name);
