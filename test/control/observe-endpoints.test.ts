@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackend, type Backend } from '../helpers/backends.js';
 import { LOOPBACK, startWharf, type RunningWharf } from '../helpers/wharf.js';
-import { program, promtoolCheck, valueOf } from '../observe/support.js';
+import { program, promtoolCheck, valueOf, waitFor } from '../observe/support.js';
 
 describe('observability endpoints', () => {
   let backend: Backend;
@@ -36,6 +36,12 @@ routes:
     for (let i = 0; i < 3; i++) assert.equal((await fetch(`${w.baseUrl}/api/books/fail`, { method: 'POST', body: 'hello' })).status, 500);
     for (let i = 0; i < 2; i++) assert.equal((await fetch(`${w.baseUrl}/limited/x`)).status, 403);
     assert.equal((await fetch(`${w.baseUrl}/`)).status, 200);
+    // A static file's last byte can reach the client before its stream has ended in wharf,
+    // which is when the exchange is counted.
+    await waitFor('the static request counted', async () => {
+      const text = await (await fetch(`${w.controlUrl}/metrics`)).text();
+      return valueOf(text, 'wharf_http_requests_total', { route: '/', upstream: '-', method: 'GET', code: '2xx' }) === 1 || undefined;
+    });
   });
 
   after(async () => {
