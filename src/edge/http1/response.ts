@@ -5,8 +5,8 @@
 import { Stream } from 'node:stream';
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
 import type { Http1Request } from './request.js';
+import { composeHead } from './response-head.js';
 
 /** What a response needs from its connection. */
 export interface ResponseOwner {
@@ -20,7 +20,6 @@ export interface ResponseOwner {
   responseEnded(res: Http1Response, keepAlive: boolean): void;
 }
 
-const INVALID_VALUE = /[\r\n\0]/;
 /** Up to this much is joined into one buffer per write; more is written piece by piece. */
 const OUTBOX_BYTES = 16 * 1024;
 
@@ -102,7 +101,22 @@ export class Http1Response extends Stream {
       const named = headers as OutgoingHttpHeaders;
       for (const name in named) if (named[name] !== undefined) this.fields[name.toLowerCase()] = named[name]!;
     }
-    this.head = this.composeHead();
+    const req = this.req;
+    const head = composeHead({
+      status,
+      statusMessage: this.statusMessage,
+      fields: this.fields,
+      pairs: this.pairs,
+      headRequest: this.bodyless,
+      keepAliveWanted: req.shouldKeepAlive && !this.owner.closing,
+      http10: req.httpVersionMinor < 1,
+      keepAliveSeconds: this.owner.keepAliveSeconds,
+      date: () => this.owner.date(),
+    });
+    this.head = head.text;
+    this.chunked = head.chunked;
+    this.bodyless = head.bodyless;
+    this.keepAlive = head.keepAlive;
     this.headersSent = true;
     return this;
   }
@@ -240,54 +254,6 @@ export class Http1Response extends Stream {
     return ok;
   }
 
-  private composeHead(): string {
-    const status = this.statusCode;
-    const req = this.req;
-    if (status === 204 || status === 304 || (status >= 100 && status < 200)) this.bodyless = true;
-    let head = `HTTP/1.1 ${status} ${this.statusMessage || STATUS_CODES[status] || 'unknown'}\r\n`;
-    let length = false;
-    let connection: string | undefined;
-    let date = false;
-    const note = (name: string, value: string | number) => {
-      if (name === 'content-length') length = true;
-      else if (name === 'transfer-encoding') this.chunked = /chunked/i.test(String(value));
-      else if (name === 'connection') connection = String(value).toLowerCase();
-      else if (name === 'date') date = true;
-    };
-    const fields = this.fields;
-    for (const name in fields) {
-      const value = fields[name]!;
-      if (Array.isArray(value)) {
-        for (const item of value) head += line(name, item);
-        continue;
-      }
-      head += line(name, value);
-      note(name, value);
-    }
-    const pairs = this.pairs;
-    if (pairs) {
-      for (let i = 0; i < pairs.length; i += 2) {
-        const name = pairs[i]!;
-        const value = pairs[i + 1]!;
-        head += line(name, value);
-        // Only names of the lengths note() cares about need lowercasing.
-        if (name.length === 14 || name.length === 17 || name.length === 10 || name.length === 4) note(name.toLowerCase(), value);
-      }
-    }
-    if (!date) head += `date: ${this.owner.date()}\r\n`;
-    let keepAlive = req.shouldKeepAlive && !this.owner.closing && connection !== 'close';
-    if (!this.bodyless && !length && !this.chunked) {
-      if (req.httpVersionMinor >= 1) {
-        this.chunked = true;
-        head += 'transfer-encoding: chunked\r\n';
-      } else keepAlive = false; // HTTP/1.0: the body ends where the connection does
-    }
-    if (this.bodyless) this.chunked = false;
-    if (connection === undefined) head += keepAlive ? `connection: keep-alive\r\nkeep-alive: timeout=${this.owner.keepAliveSeconds}\r\n` : 'connection: close\r\n';
-    this.keepAlive = keepAlive;
-    return `${head}\r\n`;
-  }
-
   private finished(callback?: () => void): void {
     if (!this.closed && !this.socket.destroyed) {
       this.writableFinished = true;
@@ -307,12 +273,6 @@ export class Http1Response extends Stream {
 function hasFields(fields: Record<string, OutgoingHttpHeader>): boolean {
   for (const _ in fields) return true;
   return false;
-}
-
-function line(name: string, value: string | number): string {
-  const text = typeof value === 'string' ? value : String(value);
-  if (INVALID_VALUE.test(text)) throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), { code: 'ERR_INVALID_CHAR' });
-  return `${name}: ${text}\r\n`;
 }
 
 function flushResponse(res: Http1Response): void {
