@@ -133,7 +133,8 @@ export class EdgeHandler {
   private begin(req: AnyRequest, res: AnyResponse | undefined, runtime: Runtime, proto: 'http' | 'https'): Exchange {
     let url = req.url ?? '/';
     // HTTP/2 names the authority in a pseudo-header (and may send Host too); HTTP/1 in Host.
-    let hostHeader = req.httpVersionMajor === 2 ? ((req.headers[':authority'] ?? req.headers.host) as string | undefined) : rawHeader(req.rawHeaders, 'host');
+    const hostLines = req.httpVersionMajor === 2 ? undefined : rawHeader(req.rawHeaders, 'host');
+    let hostHeader = req.httpVersionMajor === 2 ? ((req.headers[':authority'] ?? req.headers.host) as string | undefined) : hostLines;
     let bad = false;
     if (url.charCodeAt(0) !== 47) {
       // absolute-form (proxy-style) request line: route by the URL's host and path, and the
@@ -146,7 +147,7 @@ export class EdgeHandler {
         if (req.httpVersionMajor === 1) req.headers.host = hostHeader;
       } else bad = true;
     }
-    if (req.httpVersionMajor === 1 && !validHost(req, hostHeader)) bad = true;
+    if (req.httpVersionMajor === 1 && !validHost(hostLines, hostHeader, req.httpVersionMinor)) bad = true;
     const q = url.indexOf('?');
     const path = bad ? undefined : normalizePath(q < 0 ? url : url.slice(0, q));
     const clientIp = runtime.clientIp(req.socket?.remoteAddress, rawHeader(req.rawHeaders, 'x-forwarded-for'));
@@ -215,16 +216,12 @@ export class EdgeHandler {
 
 /**
  * Exactly one Host header on HTTP/1.1, at most one on 1.0 (RFC 9112 §3.2: none or several is a
- * 400), with no characters a name cannot have.
+ * 400), with no characters a name cannot have. `lines` is every Host line joined with ", ", so
+ * a second one shows up as whitespace, which no host name has; `host` is what the request is
+ * routed by (the absolute-form target's authority, when there is one).
  */
-function validHost(req: AnyRequest, host: string | undefined): boolean {
-  const raw = (req as IncomingMessage).rawHeaders;
-  let seen = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host' && ++seen > 1) return false;
-  }
-  if (seen === 0 && req.httpVersionMinor >= 1) return false;
+function validHost(lines: string | undefined, host: string | undefined, minor: number): boolean {
+  if (lines === undefined ? minor >= 1 : INVALID_HOST.test(lines)) return false;
   return host === undefined || !INVALID_HOST.test(host);
 }
 

@@ -5,12 +5,12 @@
 // which undici's HTTP/1 client calls directly. The newer controller hooks go through a
 // wrapper that parses every response head into an object first; wharf only needs the raw
 // pairs, so the raw hooks save that object and the wrapper (about 4 µs a request).
-import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Peer } from '../balance/peer.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { Exchange } from './exchange.js';
-import { clientResponseHead, headerObject } from './headers.js';
+import { clientResponseHead } from './headers.js';
+import { writeHeadList } from './responses.js';
 import type { ResponseSink, SinkFactory } from './response-sink.js';
 
 export type Failure = { readonly status: number; readonly reason: string };
@@ -92,10 +92,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.expectedBytes = head.contentLength;
     this.resumeUpstream = resume;
     this.sink = this.request.sink(ex.res);
-    const res = ex.res as ServerResponse;
-    // A response that already holds headers (Connection: close while draining) merges them
-    // by name, which would fold repeated headers such as Set-Cookie in the flat form.
-    res.writeHead(statusCode, res.getHeaderNames().length === 0 ? head.headers : headerObject(head.headers));
+    writeHeadList(ex.res, statusCode, head.headers);
     return !this.paused;
   }
 

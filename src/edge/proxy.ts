@@ -102,6 +102,7 @@ class ProxiedRequest implements AttemptOwner, PickContext {
     });
   }
 
+  /** The one place the set is made: a retry asks for it while picking, then adds to it. */
   private get tried(): ReadonlySet<Peer> {
     if (this.triedPeers) return this.triedPeers;
     return this.firstPeer ? (this.triedPeers = new Set([this.firstPeer])) : NOTHING_TRIED;
@@ -152,7 +153,7 @@ class ProxiedRequest implements AttemptOwner, PickContext {
 
   private send(peer: Peer): void {
     if (!this.firstPeer) this.firstPeer = peer;
-    else (this.triedPeers ??= new Set([this.firstPeer])).add(peer);
+    else (this.tried as Set<Peer>).add(peer);
     const attempt = new Attempt(this, peer);
     this.current = attempt;
     const dispatcher = this.options.dispatchers.get(peer.address, this.config);

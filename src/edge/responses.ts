@@ -1,7 +1,8 @@
 // Answers wharf gives itself: short plain-text bodies, never a stack trace.
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Http1Response } from './http1/response.js';
+import { headerObject } from './headers.js';
 
 export type AnyResponse = ServerResponse | Http2ServerResponse | Http1Response;
 
@@ -28,6 +29,17 @@ export function sendText(res: AnyResponse, status: number, headers?: Readonly<Re
   (res as ServerResponse).writeHead(status, head);
   res.end(text);
   return length;
+}
+
+/**
+ * Writes a response head from a flat name, value... list, repeats kept. Node's HTTP/1
+ * ServerResponse merges such a list by name into headers set earlier (Connection: close while
+ * draining), folding repeats like Set-Cookie; there the list goes in as an object of arrays.
+ * HTTP/2 and the lean listener's response merge a list correctly themselves.
+ */
+export function writeHeadList(res: AnyResponse, status: number, headers: string[]): void {
+  const merges = res instanceof ServerResponse && res.getHeaderNames().length > 0;
+  (res as ServerResponse).writeHead(status, merges ? headerObject(headers) : headers);
 }
 
 /** A raw HTTP/1.1 error for sockets the HTTP parser gave up on; the connection is closed. */
