@@ -15,7 +15,8 @@ import type { AccessRecord } from './edge/access-record.js';
 import { EventBus } from './observe/events.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { Supervisor } from './supervise/supervisor.js';
-import { ControlServer } from './control/control-server.js';
+import { ControlServer, type ControlSettings } from './control/control-server.js';
+import { ensureControlToken } from './control/auth/control-token.js';
 import { buildStatus, type WharfStatus } from './control/status.js';
 import { Observability } from './observe/observability.js';
 import { DashboardAssets } from './control/dashboard/assets.js';
@@ -50,6 +51,7 @@ export class Wharf {
   private accessLog: AccessLog;
   private snapshotValue: Snapshot;
   private reloading: Promise<ReloadResult> | undefined;
+  private controlTokenValue = '';
 
   private constructor(snapshot: Snapshot, private readonly options: WharfOptions) {
     this.snapshotValue = snapshot;
@@ -63,7 +65,7 @@ export class Wharf {
       record: (record) => this.record(record),
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
-    this.control = new ControlServer(this, this.logger);
+    this.control = new ControlServer(this, this.logger, (entry) => this.events.emit('audit', entry));
     this.observe = new Observability({
       events: this.events,
       pools: this.pools,
@@ -82,7 +84,8 @@ export class Wharf {
     const wharf = new Wharf(snapshot, options);
     try {
       await wharf.applyListeners(snapshot);
-      await wharf.control.start(snapshot.control);
+      await wharf.control.start(await wharf.controlSettings(snapshot));
+      for (const warning of snapshot.warnings) wharf.logger.warn(warning);
       wharf.watchHealth(snapshot);
       await wharf.supervisor.apply(snapshot.apps);
     } catch (error) {
@@ -91,6 +94,18 @@ export class Wharf {
     }
     wharf.logger.info({ config: file, hash: snapshot.hash, listen: wharf.edgeAddresses() }, 'wharf started');
     return wharf;
+  }
+
+  /** The token the control API requires: the config's, else the one kept in state_dir/control.token. */
+  get controlToken(): string {
+    return this.controlTokenValue;
+  }
+
+  private async controlSettings(snapshot: Snapshot): Promise<ControlSettings> {
+    const { token, file } = await ensureControlToken(snapshot.control.token, snapshot.stateDir);
+    if (file && token !== this.controlTokenValue) this.logger.info({ file }, 'control token kept in the state dir (owner-only); the wharf CLI reads it from there');
+    this.controlTokenValue = token;
+    return { ...snapshot.control, token };
   }
 
   get snapshot(): Snapshot {
@@ -143,6 +158,8 @@ export class Wharf {
       }
       this.edge.runtime = runtime;
       this.snapshotValue = snapshot;
+      this.control.configure(await this.controlSettings(snapshot));
+      for (const warning of snapshot.warnings) this.logger.warn(warning);
       this.watchHealth(snapshot);
       await this.supervisor.apply(snapshot.apps);
     } catch (error) {

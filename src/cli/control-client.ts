@@ -10,9 +10,13 @@ export class CliError extends Error {
 }
 
 export class ControlClient {
+  private announced = false;
+
   constructor(
     private readonly baseUrl: string,
     private readonly token: string | undefined,
+    /** With -v: told once which wharf answered (URL, config file and hash). */
+    private readonly announce?: (line: string) => void,
   ) {}
 
   async get<T>(path: string): Promise<T> {
@@ -40,11 +44,23 @@ export class ControlClient {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
       throw new CliError(`wharf is not running at ${this.baseUrl} (${cause}); start it with \`wharf up\``, 'WHARF_NOT_RUNNING');
     }
+    this.say(res);
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { error?: string; code?: string; errors?: string[] };
       const detail = body.errors?.join('\n') ?? body.error ?? `HTTP ${res.status}`;
+      if (res.status === 401) {
+        throw new CliError(`${detail}\n(the wharf at ${this.baseUrl} refused ${this.token ? 'the token given' : 'a request without a token'})`, body.code ?? 'WHARF_UNAUTHORIZED');
+      }
       throw new CliError(detail, body.code ?? `WHARF_HTTP_${res.status}`);
     }
     return res;
+  }
+
+  private say(res: Response): void {
+    if (!this.announce || this.announced) return;
+    this.announced = true;
+    const file = res.headers.get('x-wharf-config-file');
+    const hash = res.headers.get('x-wharf-config');
+    this.announce(`wharf: reached ${this.baseUrl}${file ? ` (config ${decodeURI(file)}, ${hash})` : ''}`);
   }
 }

@@ -1,11 +1,10 @@
 // `wharf` command line: `up`, `check` and `import` work on files; every other verb talks to
 // a running wharf through its control API.
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
 import { ConfigLoader } from '../config/load.js';
 import { ConfigError } from '../config/diagnostics.js';
-import { formatAddress } from '../net/address.js';
 import { CliError, ControlClient } from './control-client.js';
+import { resolveControlTarget } from './control-target.js';
 import { formatStatus } from './status-table.js';
 import type { WharfStatus } from '../control/status.js';
 
@@ -19,9 +18,12 @@ const USAGE = `usage: wharf <command> [options]
   scale APP N                  change an app's instance count
   logs APP [-f] [-n LINES]     an app's captured output
   import FILE                  translate nginx.conf, PM2 ecosystem or supervisord.conf to wharf YAML
+  dashboard                    print a one-time login link for the dashboard
 
-options: -c/--config FILE, --control URL (default from the config, else http://127.0.0.1:9901);
-the token comes from WHARF_TOKEN.`;
+options: -c/--config FILE (default ./wharf.yaml when it exists; it must load), --control URL
+(default: the config's control address, else http://127.0.0.1:9901), --token TOKEN (default:
+WHARF_TOKEN, else the config's control.token, else state_dir/control.token), -v/--verbose
+(say which wharf was reached).`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       control: { type: 'string' },
+      token: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
       follow: { type: 'boolean', short: 'f' },
       lines: { type: 'string', short: 'n' },
       help: { type: 'boolean', short: 'h' },
@@ -50,16 +54,24 @@ async function main(argv: string[]): Promise<number> {
     case 'import':
       return importConfig(rest[0]);
   }
-  const client = new ControlClient(await controlUrl(values.control, values.config), process.env.WHARF_TOKEN);
+  const target = await resolveControlTarget(values);
+  const client = new ControlClient(target.url, target.token, values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined);
   const app = rest[0];
   const needApp = () => {
     if (!app) throw new CliError(`wharf ${command} needs an app name`, 'WHARF_USAGE');
     return encodeURIComponent(app);
   };
   switch (command) {
-    case 'status':
-      process.stdout.write(formatStatus(await client.get<WharfStatus>('/api/status')));
+    case 'status': {
+      const status = await client.get<WharfStatus>('/api/status');
+      process.stdout.write(`wharf at ${target.url} · config ${status.config.file} (${status.config.hash})\n${formatStatus(status)}`);
       return 0;
+    }
+    case 'dashboard': {
+      const link = await client.post<{ path: string; expires_in_s: number }>('/api/login-link');
+      process.stdout.write(`${new URL(link.path, target.url).href}\n(one-time login link, valid ${link.expires_in_s} s)\n`);
+      return 0;
+    }
     case 'start':
     case 'stop':
     case 'restart':
@@ -96,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function check(file: string): Promise<number> {
   const snapshot = await new ConfigLoader().load(file);
+  for (const warning of snapshot.warnings) process.stderr.write(`${warning}\n`);
   process.stdout.write(
     `${file}: ok (${snapshot.listen.length} listener(s), ${snapshot.upstreams.size} upstream(s), ${snapshot.apps.size} app(s), ${snapshot.routes.length} route(s), config ${snapshot.hash})\n`,
   );
@@ -109,21 +122,6 @@ async function importConfig(file: string | undefined): Promise<number> {
   process.stdout.write(result.yaml);
   if (result.untranslated.length) process.stderr.write(`wharf import: ${result.untranslated.length} item(s) could not be translated; see the comments in the output\n`);
   return 0;
-}
-
-async function controlUrl(flag: string | undefined, configFile: string | undefined): Promise<string> {
-  if (flag) return flag;
-  const file = configFile ?? (existsSync('wharf.yaml') ? 'wharf.yaml' : undefined);
-  if (file) {
-    try {
-      const snapshot = await new ConfigLoader().load(file);
-      const host = snapshot.control.host === '0.0.0.0' ? '127.0.0.1' : snapshot.control.host === '::' ? '::1' : snapshot.control.host;
-      return `http://${formatAddress({ host, port: snapshot.control.port })}`;
-    } catch {
-      // An unreadable config should not stop `wharf status` from trying the default address.
-    }
-  }
-  return 'http://127.0.0.1:9901';
 }
 
 main(process.argv.slice(2)).then(

@@ -7,6 +7,7 @@ import { ConfigSource } from './source.js';
 import { SchemaValidator } from './validate-schema.js';
 import { checkReferences } from './references.js';
 import { normalize } from './normalize.js';
+import { configWarnings } from './warnings.js';
 import type { RawConfig } from './schema.js';
 import type { Snapshot } from './model.js';
 
@@ -44,6 +45,7 @@ export class ConfigLoader {
     const problems = [...interpolation, ...checks.filter((d) => !unset.has(`${d.line}:${d.col}`))];
     if (problems.length) throw new ConfigError(file, problems.sort((a, b) => a.line - b.line || a.col - b.col));
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
-    return normalize(raw as RawConfig, path, hash, dirname(path));
+    const warnings = configWarnings(raw as RawConfig, source).map((d) => `${file}:${d.line}:${d.col}: warning: ${d.message}`);
+    return normalize(raw as RawConfig, path, hash, dirname(path), warnings);
   }
 }

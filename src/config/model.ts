@@ -114,6 +114,20 @@ export interface TimeoutsConfig {
   readonly shutdownMs: number;
 }
 
+/** Control endpoints a config may open to requests without the token. */
+export type PublicControlEndpoint = 'metrics' | 'health';
+
+export interface ControlConfig {
+  readonly host: string;
+  readonly port: number;
+  /** '' when the config sets none: `wharf up` then generates one into state_dir/control.token. */
+  readonly token: string;
+  readonly public: readonly PublicControlEndpoint[];
+  /** Host names accepted in the Host header besides IP literals and localhost. */
+  readonly hosts: readonly string[];
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
 export interface Snapshot {
   readonly file: string;
   /** sha256 of the file's text, shown in metrics and status. */
@@ -121,7 +135,9 @@ export interface Snapshot {
   readonly baseDir: string;
   readonly stateDir: string;
   readonly listen: readonly ListenConfig[];
-  readonly control: { readonly host: string; readonly port: number; readonly token: string };
+  readonly control: ControlConfig;
+  /** Problems that do not stop the config from loading, as FILE:LINE:COL: warning: ... */
+  readonly warnings: readonly string[];
   readonly accessLog: string;
   readonly accessLogFormat: 'combined' | 'json';
   readonly logLevel: string;

@@ -23,7 +23,7 @@ export const DEFAULTS = {
 
 const ms = (value: string | number | undefined, fallback: string | number) => parseDuration(value ?? fallback);
 
-export function normalize(raw: RawConfig, file: string, hash: string, baseDir: string): Snapshot {
+export function normalize(raw: RawConfig, file: string, hash: string, baseDir: string, warnings: readonly string[] = []): Snapshot {
   const t = raw.timeouts ?? {};
   const timeouts: TimeoutsConfig = {
     clientHeaderMs: ms(t.client_header, '10s'),
@@ -47,7 +47,14 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
     baseDir,
     stateDir,
     listen: (raw.listen ?? [DEFAULTS.listen]).map((entry) => listenOf(entry, baseDir)),
-    control: { ...control, token: raw.control?.token ?? '' },
+    control: {
+      ...control,
+      token: raw.control?.token ?? '',
+      public: raw.control?.public ?? ['metrics', 'health'],
+      hosts: (raw.control?.hosts ?? []).map((h) => h.toLowerCase()),
+      tls: raw.control?.tls && { cert: resolve(baseDir, raw.control.tls.cert), key: resolve(baseDir, raw.control.tls.key) },
+    },
+    warnings,
     accessLog: access === 'stdout' || access === 'off' || access === 'stderr' ? access : resolve(baseDir, access),
     accessLogFormat: raw.access_log_format ?? 'combined',
     logLevel: raw.log_level ?? 'info',

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { RawConfig } from './schema.js';
 import { closest, type Diagnostic } from './diagnostics.js';
 import type { ConfigSource } from './source.js';
-import { parseAddress, isLoopback } from '../net/address.js';
+import { formatAddress, parseAddress, type HostPort } from '../net/address.js';
 import { parseCidr } from '../net/cidr.js';
 
 export function checkReferences(config: RawConfig, source: ConfigSource, baseDir: string): Diagnostic[] {
@@ -40,9 +40,18 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
   if (isRecord(config.control) && typeof config.control.address === 'string') {
     const control = parseAddress(config.control.address, '127.0.0.1');
     if (!control) at(['control', 'address'], `invalid control address ${JSON.stringify(config.control.address)}`);
-    else if (!isLoopback(control.host) && !config.control.token) {
-      at(['control', 'address'], 'control.token is required when the control address is not loopback');
+    else {
+      listOf(config.listen).forEach((entry, i) => shapeChecked(() => {
+        const listen = parseAddress(typeof entry === 'string' ? entry : entry.address);
+        if (listen && sameSocket(listen, control)) {
+          at(['control', 'address'], `control address ${formatAddress(control)} is also listen[${i}] (${formatAddress(listen)}); give the control API its own port`);
+        }
+      }));
     }
+  }
+  if (isRecord(config.control) && isRecord(config.control.tls)) {
+    fileMustExist(['control', 'tls', 'cert'], config.control.tls.cert, 'certificate file');
+    fileMustExist(['control', 'tls', 'key'], config.control.tls.key, 'key file');
   }
 
   listOf(config.trusted_proxies).forEach((cidr, i) => {
@@ -92,6 +101,13 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
     }));
   }));
   return out;
+}
+
+/** Two binds collide on one port when their hosts are equal or either is a wildcard. */
+function sameSocket(a: HostPort, b: HostPort): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  const wildcard = (host: string) => host === '0.0.0.0' || host === '::';
+  return a.host === b.host || wildcard(a.host) || wildcard(b.host);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

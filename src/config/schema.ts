@@ -156,7 +156,23 @@ export const ConfigSchema = Type.Object(
   {
     $schema: Opt(Type.String()),
     listen: Opt(Type.Array(ListenSchema)),
-    control: Opt(Type.Object({ address: Opt(Address), token: Opt(Type.String()) }, Strict)),
+    control: Opt(
+      Type.Object(
+        {
+          address: Opt(Address),
+          token: Opt(Type.String({ description: 'default: generated at first start and kept in state_dir/control.token (mode 0600)' })),
+          public: Opt(
+            Type.Array(Type.Union([Type.Literal('metrics'), Type.Literal('health')]), {
+              uniqueItems: true,
+              description: 'endpoints served without the token; default [metrics, health]',
+            }),
+          ),
+          hosts: Opt(Type.Array(Type.String({ pattern: '^[A-Za-z0-9.-]+$' }), { description: 'Host names accepted besides IP literals and localhost (DNS rebinding guard)' })),
+          tls: Opt(CertPair),
+        },
+        Strict,
+      ),
+    ),
     access_log: Opt(Type.String({ description: 'stdout | off | a file path' })),
     access_log_format: Opt(Type.Union([Type.Literal('combined'), Type.Literal('json')])),
     log_level: Opt(Type.Union(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l)))),

@@ -1,11 +1,20 @@
-// The control API on its own address: status, reload and app actions (token-protected when a
-// token is set), plus whatever the observability part mounts (/metrics, events, dashboard).
+// The control API on its own address: status, reload and app actions, plus whatever other parts
+// mount (metrics, events, dashboard, the Consul-compatible registry API). Every request first
+// passes the gate (Host, Origin, token or session); every change and every refusal is audited.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { Logger } from '../observe/logger.js';
+import type { AuditEvent } from '../observe/events.js';
+import type { ControlConfig } from '../config/model.js';
 import type { WharfStatus } from './status.js';
+import { ControlGate, type GateSettings } from './auth/request-gate.js';
+import { SessionStore } from './auth/sessions.js';
+import { LoginRoutes } from './auth/login-routes.js';
+import { auditEntry, isMutating } from './audit.js';
 
 export interface ControlTarget {
+  readonly snapshot: { readonly file: string; readonly hash: string };
   status(): WharfStatus;
   reload(): Promise<{ ok: boolean; hash?: string; errors?: readonly string[] }>;
   readonly supervisor: {
@@ -21,17 +30,24 @@ export interface ControlTarget {
 
 export type ControlRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 
+/** The control settings the server runs with: the config's, with the token resolved. */
+export type ControlSettings = ControlConfig & { readonly token: string };
+
 const APP_ACTION = /^\/api\/apps\/([^/]+)\/(restart|stop|start|reload|scale)$/;
 const APP_LOGS = /^\/api\/apps\/([^/]+)\/logs$/;
 
 export class ControlServer {
   private server: Server | undefined;
-  private token = '';
   private readonly extraRoutes: ControlRoute[] = [];
+  private readonly sessions = new SessionStore();
+  private readonly gate = new ControlGate({ token: '', public: [], hosts: [], host: '' }, this.sessions);
+  private readonly login = new LoginRoutes(this.gate, this.sessions, () => this.secure);
+  private secure = false;
 
   constructor(
     private readonly target: ControlTarget,
     private readonly logger: Logger,
+    private readonly audit: (entry: AuditEvent) => void = () => {},
   ) {}
 
   /** Mounts more endpoints (metrics, events, dashboard); tried in order before a 404. */
@@ -39,13 +55,28 @@ export class ControlServer {
     this.extraRoutes.push(route);
   }
 
-  start(config: { host: string; port: number; token: string }): Promise<void> {
-    this.token = config.token;
-    this.server = createServer((req, res) => void this.handle(req, res));
+  /** The gate, for listeners of other parts that accept the control token (the Consul API's own address). */
+  get requestGate(): ControlGate {
+    return this.gate;
+  }
+
+  start(config: ControlSettings): Promise<void> {
+    this.configure(config);
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.secure = Boolean(config.tls);
+    this.server = config.tls
+      ? createTlsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
+      : createServer(handler);
     return new Promise((resolve, reject) => {
       this.server!.once('error', (error) => reject(Object.assign(new Error(`cannot listen on control address ${config.host}:${config.port}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED' })));
       this.server!.listen(config.port, config.host, () => resolve());
     });
+  }
+
+  /** Token, public endpoints and accepted hosts follow reloads; the address and TLS need a restart. */
+  configure(config: ControlSettings): void {
+    const settings: GateSettings = { token: config.token, public: config.public, hosts: config.hosts, host: config.host };
+    this.gate.configure(settings);
   }
 
   address(): { host: string; port: number } {
@@ -61,19 +92,42 @@ export class ControlServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    if (!this.token) return true;
-    const header = req.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    const expected = Buffer.from(this.token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://control');
+    } catch {
+      return json(res, 400, { error: 'malformed request target', code: 'WHARF_BAD_REQUEST' });
+    }
+    const decision = this.gate.check(req, url);
+    if (!decision.ok) {
+      this.record(auditEntry(req, url, decision.status, 'refused', { reason: decision.code }));
+      if (decision.status === 401 && req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) return this.login.page(res, 401, '');
+      if (decision.status === 401 && url.pathname.startsWith('/v1/')) return text(res, 403, 'ACL not found');
+      if (decision.status === 401) res.setHeader('www-authenticate', 'Bearer realm="wharf"');
+      return json(res, decision.status, { error: decision.message, code: decision.code });
+    }
+    if (isMutating(req.method)) {
+      res.once('finish', () => this.record(auditEntry(req, url, res.statusCode, res.statusCode < 400 ? 'done' : 'failed', { via: decision.via })));
+    }
+    if (decision.via === 'login' || url.pathname === '/api/login-link') {
+      const outcome = await this.login.handle(req, res, url);
+      if (outcome) {
+        if (!outcome.ok) this.record(auditEntry(req, url, res.statusCode, 'refused', { via: decision.via, reason: outcome.reason }));
+        return;
+      }
+    }
+    if (decision.via !== 'public') {
+      res.setHeader('x-wharf-config', this.target.snapshot.hash);
+      res.setHeader('x-wharf-config-file', encodeURI(this.target.snapshot.file));
+    }
+    await this.route(req, res, url);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://control');
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
+      if (req.method === 'GET' && url.pathname === '/healthz') return text(res, 200, 'ok\n');
       if (req.method === 'GET' && url.pathname === '/api/status') return json(res, 200, this.target.status());
-      if (req.method === 'POST' && !this.authorized(req)) return json(res, 401, { error: 'a valid token is required (Authorization: Bearer TOKEN)', code: 'WHARF_UNAUTHORIZED' });
       if (req.method === 'POST' && url.pathname === '/api/reload') {
         const result = await this.target.reload();
         return json(res, result.ok ? 200 : 422, result);
@@ -91,6 +145,13 @@ export class ControlServer {
       if (!res.headersSent) json(res, status, { error: (error as Error).message, code });
       else res.end();
     }
+  }
+
+  private record(entry: AuditEvent): void {
+    const line = `control: ${entry.method} ${entry.path} ${entry.outcome} (${entry.status})`;
+    if (entry.outcome === 'done') this.logger.info({ audit: entry }, line);
+    else this.logger.warn({ audit: entry }, line);
+    this.audit(entry);
   }
 
   private async appAction(res: ServerResponse, app: string, action: string, url: URL): Promise<void> {
@@ -121,4 +182,9 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
 }

@@ -59,7 +59,7 @@ function liveRate(sample: RateSample): LiveRate {
 export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor: Supervisor, runtime: Runtime, rates?: RouteRates): WharfStatus {
   return {
     config: { file: snapshot.file, hash: snapshot.hash },
-    control: { token_required: snapshot.control.token !== '' },
+    control: { token_required: true },
     apps: supervisor.status(),
     upstreams: [...pools.all()].map((pool) => ({
       name: pool.name,

@@ -28,12 +28,27 @@ export interface AlertEvent {
   readonly endsAt?: number;
 }
 
+/** A change asked of the control API, or any request it refused: who, what, and how it ended. */
+export interface AuditEvent {
+  readonly client: string;
+  readonly method: string;
+  readonly path: string;
+  /** The app, service or other object acted on, when the path names one. */
+  readonly target?: string;
+  readonly status: number;
+  readonly outcome: 'done' | 'refused' | 'failed';
+  /** How the caller proved itself: token, session, public, login; absent when refused before that. */
+  readonly via?: string;
+  readonly reason?: string;
+}
+
 export interface WharfEventMap {
   instance: [InstanceEvent];
   health: [HealthEvent];
   reload: [ReloadEvent];
   reject: [RejectEvent];
   alert: [AlertEvent];
+  audit: [AuditEvent];
 }
 
 export class EventBus extends EventEmitter<WharfEventMap> {

@@ -130,7 +130,7 @@ describe('wharf up and signals', () => {
 
     writeFileSync(file, `${config(blue)}  - { path: /x, proxy: missing_pool }\n`);
     child.kill('SIGHUP');
-    for (let i = 0; i < 100 && !/missing_pool/.test(child.output.stderr); i++) await sleep(50);
+    for (let i = 0; i < 400 && !/missing_pool/.test(child.output.stderr); i++) await sleep(50);
     assert.match(child.output.stderr, /wharf\.yaml:\d+:\d+: .*missing_pool/);
     assert.equal(await idOf(), 'green');
     assert.equal(child.exitCode, null, 'a rejected reload does not stop wharf');

@@ -20,7 +20,7 @@ const minimal = lines(
 test('edge-wide defaults', () => {
   const s = snapshotOf('', {}, '/srv/site/wharf.yaml');
   assert.deepEqual(s.listen, [{ host: '127.0.0.1', port: 8080, tls: undefined, http2: true }]);
-  assert.deepEqual(s.control, { host: '127.0.0.1', port: 9901, token: '' });
+  assert.deepEqual(s.control, { host: '127.0.0.1', port: 9901, token: '', public: ['metrics', 'health'], hosts: [], tls: undefined });
   assert.equal(s.accessLog, 'stdout');
   assert.equal(s.accessLogFormat, 'combined');
   assert.equal(s.logLevel, 'info');

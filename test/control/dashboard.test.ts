@@ -1,22 +1,20 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core): it loads with
-// no console errors, lists the config's apps and routes, its req/s rises under load, and its
-// restart button (with the control token asked for and sent) gives the instance a new pid.
+// the login page, takes the token and opens the dashboard; it loads with no console errors,
+// lists the config's apps and routes, its req/s rises under load, and its restart button (on
+// the browser session) gives the instance a new pid.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { startBackend, interopRequired, type Backend } from '../helpers/backends.js';
+import { startBackend, type Backend } from '../helpers/backends.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../helpers/chromium.js';
 import { startWharf, type RunningWharf } from '../helpers/wharf.js';
 import { APP_FILES, appsStatus, supervisedApps, waitFor } from '../observe/support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 's3cret-token';
 
-const missing = !existsSync(CHROMIUM);
-if (missing && interopRequired()) throw new Error(`${CHROMIUM} is required (WHARF_REQUIRE_INTEROP is set) but missing`);
+const missing = chromiumMissing();
 
-describe('dashboard in Chromium', { skip: missing ? `${CHROMIUM} is not installed` : false }, () => {
+describe('dashboard in Chromium', { skip: missing }, () => {
   let backend: Backend;
   let w: RunningWharf;
   let browser: Browser;
@@ -42,7 +40,7 @@ ${supervisedApps({ web: 2, worker: 1 })}routes:
       APP_FILES,
     );
     await waitFor('instances ready', async () => {
-      const status = await appsStatus(w.controlUrl);
+      const status = await appsStatus(w);
       return status.apps.every((app) => app.instances.length > 0 && app.instances.every((i) => i.ready));
     });
     const { chromium } = await import('playwright-core');
@@ -59,6 +57,25 @@ ${supervisedApps({ web: 2, worker: 1 })}routes:
     await browser?.close();
     await w?.stop();
     await backend?.close();
+  });
+
+  test('asks for the token first, then opens the dashboard on a session', async () => {
+    await page.waitForSelector('form[action="/login"] #token');
+    assert.equal(await page.$('#apps'), null, 'no dashboard before logging in');
+    await page.fill('#token', 'not-the-token');
+    await page.click('form[action="/login"] button');
+    await page.waitForSelector('.error');
+    assert.match((await page.textContent('.error')) ?? '', /not the control token/);
+    await page.fill('#token', TOKEN);
+    await page.click('form[action="/login"] button');
+    await page.waitForSelector('#apps');
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'wharf_session');
+    assert.ok(session, 'a session cookie');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Strict');
+    // The login page answers 401 by design; what counts is the dashboard's own errors from here on.
+    consoleErrors.length = 0;
   });
 
   test('loads without console errors and shows the apps and routes of the config', async () => {
@@ -90,14 +107,11 @@ ${supervisedApps({ web: 2, worker: 1 })}routes:
     assert.deepEqual(consoleErrors, []);
   });
 
-  test('restart asks for the token and gives the instance a new pid', async () => {
+  test('restart on the session gives the instance a new pid', async () => {
     const pidCell = 'tr[data-app="web"][data-instance="0"] .pid';
     const before = Number(await page.textContent(pidCell));
     assert.ok(before > 0);
     await page.click('.app[data-app="web"] button.restart');
-    await page.waitForSelector('#token-dialog[open]');
-    await page.fill('#token-input', TOKEN);
-    await page.click('#token-save');
     await waitFor(
       'a new pid',
       async () => {
@@ -107,9 +121,17 @@ ${supervisedApps({ web: 2, worker: 1 })}routes:
       15_000,
       100,
     );
-    const status = await appsStatus(w.controlUrl);
+    const status = await appsStatus(w);
     const now = status.apps.find((a) => a.name === 'web')!.instances.find((i) => i.id === 0)!.pid;
     assert.notEqual(now, before);
     assert.deepEqual(consoleErrors, []);
+  });
+
+  test('log out ends the session: the page is the login form again and the API refuses the old cookie', async () => {
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'wharf_session')!;
+    await page.click('#logout');
+    await page.waitForSelector('form[action="/login"] #token');
+    const replay = await fetch(`${w.controlUrl}/api/status`, { headers: { cookie: `wharf_session=${cookie.value}` } });
+    assert.equal(replay.status, 401);
   });
 });

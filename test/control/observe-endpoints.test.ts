@@ -74,7 +74,7 @@ routes:
   });
 
   test('/api/status keeps the contract shape and adds per-route live rates', async () => {
-    const status = (await (await fetch(`${w.controlUrl}/api/status`)).json()) as {
+    const status = (await (await w.control('/api/status')).json()) as {
       apps: unknown[];
       upstreams: { name: string; balance: string; servers: { address: string; weight: number; backup: boolean; healthy: boolean; active: number }[] }[];
       routes: { name: string; rate: { rps: number; error_rate: number; p99_ms: number | null } }[];
@@ -94,7 +94,7 @@ routes:
 
   test('/api/history has the last seconds of totals for the charts', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100 - (Date.now() % 1000)));
-    const history = (await (await fetch(`${w.controlUrl}/api/history?seconds=30`)).json()) as { start: number; step: number; rps: number[]; errors: number[] };
+    const history = (await (await w.control('/api/history?seconds=30')).json()) as { start: number; step: number; rps: number[]; errors: number[] };
     // Only seconds since wharf started, at most the 30 asked for.
     assert.ok(history.rps.length >= 1 && history.rps.length <= 30);
     assert.equal(history.start + history.rps.length * 1000, Math.floor(Date.now() / 1000) * 1000);
@@ -104,7 +104,7 @@ routes:
   });
 
   test('the dashboard and its files come from wharf, with ETags and 304s', async () => {
-    const page = await fetch(`${w.controlUrl}/`);
+    const page = await w.control('/');
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     const html = await page.text();
@@ -113,17 +113,17 @@ routes:
     assert.ok(assets.length >= 2, `assets: ${assets.join(', ')}`);
     const modules = ['chart.js', 'dom.js', 'control-api.js', 'apps-view.js', 'upstreams-view.js'].map((name) => `/dashboard/${name}`);
     for (const path of [...assets, ...modules]) {
-      const response = await fetch(`${w.controlUrl}${path}`);
+      const response = await w.control(path);
       assert.equal(response.status, 200, path);
       const etag = response.headers.get('etag');
       assert.ok(etag, `${path} has no ETag`);
       const body = await response.text();
       // Nothing loaded from elsewhere: no absolute URLs to other hosts.
       assert.doesNotMatch(body, /(?:src|href|import)[^\n]*["'](?:https?:)?\/\//, `${path} loads something from another host`);
-      const again = await fetch(`${w.controlUrl}${path}`, { headers: { 'if-none-match': etag } });
+      const again = await w.control(path, { headers: { 'if-none-match': etag } });
       assert.equal(again.status, 304, path);
     }
-    assert.equal((await fetch(`${w.controlUrl}/dashboard/nope.js`)).status, 404);
-    assert.equal((await fetch(`${w.controlUrl}/dashboard/../wharf.yaml`)).status, 404);
+    assert.equal((await w.control('/dashboard/nope.js')).status, 404);
+    assert.equal((await w.control('/dashboard/../wharf.yaml')).status, 404);
   });
 });

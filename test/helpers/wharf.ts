@@ -12,6 +12,10 @@ export interface RunningWharf {
   readonly baseUrl: string;
   readonly urls: readonly string[];
   readonly controlUrl: string;
+  /** The token the control API requires (generated into the temp state dir unless the config sets one). */
+  readonly controlToken: string;
+  /** fetch() on the control address with the token. */
+  control(path: string, init?: RequestInit): Promise<Response>;
   readonly dir: string;
   readonly configFile: string;
   /** Access-log lines written to stdout so far. */
@@ -58,6 +62,9 @@ export async function startWharf(yaml: string, options: StartOptions = {}): Prom
     baseUrl: urls[0] ?? '',
     urls,
     controlUrl: `http://127.0.0.1:${control.port}`,
+    controlToken: wharf.controlToken,
+    control: (path, init = {}) =>
+      fetch(`http://127.0.0.1:${control.port}${path}`, { ...init, headers: { authorization: `Bearer ${wharf.controlToken}`, ...(init.headers as Record<string, string> | undefined) } }),
     dir,
     configFile,
     accessLines,

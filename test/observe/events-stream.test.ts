@@ -30,7 +30,7 @@ ${supervisedApps({ web: 1 }, 'stop_timeout: 2s')}routes:
 `,
       APP_FILES,
     );
-    sse = await openSse(`${w.controlUrl}/api/events`);
+    sse = await openSse(`${w.controlUrl}/api/events`, w.controlToken);
   });
 
   after(async () => {
@@ -42,7 +42,7 @@ ${supervisedApps({ web: 1 }, 'stop_timeout: 2s')}routes:
   test('a restart shows as instance events, ending ready with a new pid', async () => {
     const ready = await waitReady();
     const before = sse.messages.length;
-    const restart = await fetch(`${w.controlUrl}/api/apps/web/restart`, { method: 'POST' });
+    const restart = await w.control('/api/apps/web/restart', { method: 'POST' });
     assert.equal(restart.status, 200);
     const stopping = await sse.next((m) => sse.messages.indexOf(m) >= before && m.event === 'instance' && m.data.to === 'stopping');
     assert.equal(stopping.data.pid, ready);
@@ -81,14 +81,14 @@ ${supervisedApps({ web: 1 }, 'stop_timeout: 2s')}routes:
     assert.equal(down.data.peer, `127.0.0.1:${port}`);
     backend = await startBackend('legacy', undefined, port);
     await sse.next((m) => m.event === 'health' && m.data.pool === 'legacy' && m.data.healthy === true);
-    assert.equal((await fetch(`${w.controlUrl}/api/reload`, { method: 'POST' })).status, 200);
+    assert.equal((await w.control('/api/reload', { method: 'POST' })).status, 200);
     const reload = await sse.next((m) => m.event === 'reload');
     assert.equal(reload.data.ok, true);
     assert.equal(reload.data.hash, w.wharf.snapshot.hash);
   });
 
   test('a client that leaves is forgotten', async () => {
-    const extra = await openSse(`${w.controlUrl}/api/events`);
+    const extra = await openSse(`${w.controlUrl}/api/events`, w.controlToken);
     await extra.next((m) => m.event === 'rates');
     const listening = w.wharf.observe.stream.clientCount;
     extra.close();
@@ -97,7 +97,7 @@ ${supervisedApps({ web: 1 }, 'stop_timeout: 2s')}routes:
 
   async function waitReady(): Promise<number> {
     for (let i = 0; i < 100; i++) {
-      const status = await appsStatus(w.controlUrl);
+      const status = await appsStatus(w);
       const instance = status.apps.find((a) => a.name === 'web')?.instances[0];
       if (instance?.ready) return instance.pid;
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -111,9 +111,9 @@ export interface SseClient {
 }
 
 /** Reads a Server-Sent Events stream with fetch, the way a browser's EventSource would. */
-export async function openSse(url: string): Promise<SseClient> {
+export async function openSse(url: string, token?: string): Promise<SseClient> {
   const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+  const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
   if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
   if (!String(response.headers.get('content-type')).startsWith('text/event-stream')) throw new Error(`not an event stream: ${response.headers.get('content-type')}`);
   const messages: SseMessage[] = [];
@@ -192,6 +192,6 @@ export interface AppsStatus {
   readonly apps: readonly { readonly name: string; readonly instances: readonly { readonly id: number; readonly pid: number; readonly ready: boolean }[] }[];
 }
 
-export async function appsStatus(controlUrl: string): Promise<AppsStatus> {
-  return (await (await fetch(`${controlUrl}/api/status`)).json()) as AppsStatus;
+export async function appsStatus(w: { control(path: string): Promise<Response> }): Promise<AppsStatus> {
+  return (await (await w.control('/api/status')).json()) as AppsStatus;
 }

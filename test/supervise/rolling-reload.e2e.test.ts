@@ -75,7 +75,7 @@ describe('rolling reload and scaling under load (end to end)', () => {
     assert.equal(pidsBefore.length, 3);
     let reload: { statusCode: number; body: unknown } | undefined;
     const result = await loadDuring(running.baseUrl, async () => {
-      const response = await request(`${running!.controlUrl}/api/apps/web/reload`, { method: 'POST' });
+      const response = await request(`${running!.controlUrl}/api/apps/web/reload`, { method: 'POST', headers: { authorization: `Bearer ${running!.controlToken}` } });
       reload = { statusCode: response.statusCode, body: await response.body.json() };
     });
 
@@ -95,7 +95,7 @@ describe('rolling reload and scaling under load (end to end)', () => {
     const counts: number[] = [];
     const result = await loadDuring(web.baseUrl, async () => {
       for (const n of [5, 1]) {
-        const response = await request(`${web.controlUrl}/api/apps/web/scale?instances=${n}`, { method: 'POST' });
+        const response = await request(`${web.controlUrl}/api/apps/web/scale?instances=${n}`, { method: 'POST', headers: { authorization: `Bearer ${web.controlToken}` } });
         assert.equal(response.statusCode, 200, await response.body.text());
         await new Promise((resolve) => setTimeout(resolve, 300));
         counts.push(web.wharf.supervisor.status()[0]!.instances.filter((i) => i.state === 'ready').length);

@@ -1,10 +1,10 @@
 // The wharf dashboard: reads GET /api/status (every 2 s and after state changes), listens to
 // GET /api/events (live rates each second, instance/health/reload/alert events), and sends
-// app actions with the control token when one is needed. Rows are updated in place, keyed by
+// app actions on the browser session the login page opened. Rows are updated in place, keyed by
 // name, so 100 routes and 50 instances stay cheap to refresh.
 import { LineChart } from './chart.js';
 import { el, formatRate, syncChildren, setText } from './dom.js';
-import { action, askToken, settings } from './control-api.js';
+import { action, sessionEnded, settings } from './control-api.js';
 import { renderApps } from './apps-view.js';
 import { renderUpstreams } from './upstreams-view.js';
 
@@ -38,9 +38,9 @@ async function refresh() {
   clearTimeout(refreshTimer);
   try {
     const response = await fetch('/api/status', { cache: 'no-store' });
+    if (sessionEnded(response)) return;
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     state.status = await response.json();
-    settings.tokenRequired = Boolean(state.status.control?.token_required);
     render();
   } catch (error) {
     setText(document.getElementById('config'), `status unavailable: ${error.message}`);
@@ -214,7 +214,6 @@ async function loadAlerts() {
 function setupHeader() {
   const reload = document.getElementById('reload-config');
   reload.addEventListener('click', () => action(reload, 'POST', '/api/reload', 'config reloaded'));
-  document.getElementById('token-button').addEventListener('click', () => void askToken());
   document.getElementById('apps').addEventListener('input', (event) => {
     if (event.target.classList.contains('scale-count')) event.target.dataset.edited = '1';
   });

@@ -1,54 +1,25 @@
-// Actions on the control API from the dashboard: POSTs with the control token (asked for in a
-// dialog when needed, kept in this tab's session storage), and a notice line for their results.
+// Actions on the control API from the dashboard. The page runs on a browser session (an
+// HttpOnly cookie from the login page); every change carries the x-wharf-request header, which
+// a cross-site form cannot send, and a session that ended takes the page back to the login.
 
 export const settings = {
-  /** From /api/status: actions need the token. */
-  tokenRequired: false,
   /** Called after every action (the dashboard refreshes its status). */
   afterAction: () => {},
 };
 
-function token() {
-  return sessionStorage.getItem('wharf-token') ?? '';
+/** A 401 means the session ended: reloading shows the login page. */
+export function sessionEnded(response) {
+  if (response.status !== 401) return false;
+  location.reload();
+  return true;
 }
 
 async function api(method, path) {
-  // Ask before sending when the token is known to be needed: no 401 round trip.
-  if (method !== 'GET' && !token() && settings.tokenRequired) {
-    if (!(await askToken())) throw new Error('a control token is needed for this action');
-  }
-  const headers = {};
-  if (token()) headers.authorization = `Bearer ${token()}`;
-  let response = await fetch(path, { method, headers });
-  if (response.status === 401 && method !== 'GET') {
-    sessionStorage.removeItem('wharf-token');
-    if (!(await askToken())) throw new Error('a control token is needed for this action');
-    response = await fetch(path, { method, headers: { authorization: `Bearer ${token()}` } });
-  }
+  const response = await fetch(path, { method, headers: { 'x-wharf-request': '1' } });
+  if (sessionEnded(response)) throw new Error('the session ended; log in again');
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.error ?? `${method} ${path}: HTTP ${response.status}`);
   return body;
-}
-
-export function askToken() {
-  const dialog = document.getElementById('token-dialog');
-  const input = document.getElementById('token-input');
-  input.value = token();
-  return new Promise((resolve) => {
-    dialog.addEventListener(
-      'close',
-      () => {
-        if (dialog.returnValue === 'save') {
-          sessionStorage.setItem('wharf-token', input.value.trim());
-          resolve(input.value.trim() !== '');
-        } else {
-          resolve(false);
-        }
-      },
-      { once: true },
-    );
-    dialog.showModal();
-  });
 }
 
 export function notice(text, isError = false) {
