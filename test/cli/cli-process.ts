@@ -1,10 +1,11 @@
 // Runs the real `wharf` CLI (TypeScript through tsx) as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface CliRun {
   readonly code: number | null;
@@ -13,8 +14,9 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess & { output: { stdout: string; stderr: string }; exited: Promise<CliRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = ROOT): ChildProcess & { output: { stdout: string; stderr: string }; exited: Promise<CliRun> } {
+  // tsx is resolved from the repository, so the CLI can run from any working directory.
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
@@ -22,8 +24,8 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = proce
   return Object.assign(child, { output, exited });
 }
 
-export async function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
-  const child = spawnCli(args);
+export async function runCli(args: readonly string[], timeoutMs = 60_000, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
+  const child = spawnCli(args, options.env, options.cwd);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
     return await child.exited;

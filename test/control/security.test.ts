@@ -4,7 +4,11 @@
 // config sets none, and every change or refusal is audited.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { makeCert, opensslAvailable } from '../edge/certs.js';
+import { interopRequired } from '../helpers/backends.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWharf, LOOPBACK, type RunningWharf } from '../helpers/wharf.js';
@@ -151,6 +155,27 @@ control: { address: 127.0.0.1:0, token: t0ken-from-config, public: [], hosts: [w
     } finally {
       await second.stop();
       await first.stop();
+    }
+  });
+
+  test('control.tls serves the control API over HTTPS only', async (t) => {
+    if (!opensslAvailable()) {
+      if (interopRequired()) throw new Error('openssl is required (WHARF_REQUIRE_INTEROP is set)');
+      return t.skip('openssl is not installed');
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-control-tls-'));
+    const pair = makeCert(dir, 'control', ['localhost']);
+    const w = await startWharf(`listen: [127.0.0.1:0]\ncontrol: { address: 127.0.0.1:0, tls: { cert: ${pair.cert}, key: ${pair.key} } }\n`, { dir });
+    const dispatcher = new Agent({ connect: { ca: await readFile(pair.cert), servername: 'localhost' } });
+    try {
+      const port = w.wharf.controlAddress().port;
+      const secure = await request(`https://localhost:${port}/api/status`, { dispatcher, headers: { authorization: `Bearer ${w.controlToken}` } });
+      assert.equal(secure.statusCode, 200);
+      assert.match(await secure.body.text(), /"apps"/);
+      await assert.rejects(request(`http://127.0.0.1:${port}/api/status`, { headers: { authorization: `Bearer ${w.controlToken}` }, headersTimeout: 5000 }).then((r) => r.body.text()));
+    } finally {
+      await dispatcher.close();
+      await w.stop();
     }
   });
 });
