@@ -21,6 +21,11 @@ import { buildStatus, type WharfStatus } from './control/status.js';
 import { Observability } from './observe/observability.js';
 import { DashboardAssets } from './control/dashboard/assets.js';
 import { observeRoutes } from './control/observe-routes.js';
+import { releaseRoutes, view as releaseView } from './control/release-routes.js';
+import { ReleaseManager } from './release/release-manager.js';
+import { FileReleaseStore } from './release/release-store.js';
+import { SourceBuilder } from './release/source-build.js';
+import { rolloutStatus, type RolloutStatus } from './release/rollout-status.js';
 
 export interface WharfOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -43,6 +48,7 @@ export class Wharf {
   private readonly loader: ConfigLoader;
   readonly logger: Logger;
   readonly supervisor: Supervisor;
+  readonly releases: ReleaseManager;
   private readonly prober: HealthProber;
   private readonly edge: EdgeHandler;
   private readonly control: ControlServer;
@@ -76,7 +82,27 @@ export class Wharf {
       openConnections: () => this.sumListeners((l) => l.openConnections),
       openWebSockets: () => this.sumListeners((l) => l.openWebSockets),
     });
+    this.releases = new ReleaseManager({
+      store: new FileReleaseStore(snapshot.stateDir),
+      builder: new SourceBuilder(snapshot.stateDir, (app, line) => this.supervisor.note(app, line)),
+      apps: () => this.snapshotValue.apps,
+      apply: () => this.applyApps(),
+      events: this.events,
+      logger: this.logger,
+    });
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
+    this.control.mount(releaseRoutes({ releases: this.releases, rollout: (app) => this.rollout(app), baseDir: () => this.snapshotValue.baseDir }));
+  }
+
+  /** The supervisor runs each app with its current release (and a canary's instances beside it). */
+  private applyApps(): Promise<void> {
+    return this.supervisor.apply(this.releases.effective(this.snapshotValue.apps));
+  }
+
+  rollout(app: string): RolloutStatus {
+    const config = this.snapshotValue.apps.get(app);
+    const shown = this.releases.inProgress(app) ?? this.releases.releases(app).at(-1);
+    return rolloutStatus(app, config!, shown, this.releases.current(app), releaseView);
   }
 
   static async start(file: string, options: WharfOptions = {}): Promise<Wharf> {
@@ -87,7 +113,9 @@ export class Wharf {
       await wharf.control.start(await wharf.controlSettings(snapshot));
       for (const warning of snapshot.warnings) wharf.logger.warn(warning);
       wharf.watchHealth(snapshot);
-      await wharf.supervisor.apply(snapshot.apps);
+      await wharf.releases.load(snapshot.apps.keys());
+      await wharf.applyApps();
+      wharf.releases.resumeAll();
     } catch (error) {
       await wharf.shutdown();
       throw error;
@@ -161,7 +189,8 @@ export class Wharf {
       this.control.configure(await this.controlSettings(snapshot));
       for (const warning of snapshot.warnings) this.logger.warn(warning);
       this.watchHealth(snapshot);
-      await this.supervisor.apply(snapshot.apps);
+      await this.releases.load(snapshot.apps.keys());
+      await this.applyApps();
     } catch (error) {
       const errors = [(error as Error).message];
       this.logger.error({ errors }, 'config reload failed while applying');
@@ -188,6 +217,7 @@ export class Wharf {
     this.listeners.clear();
     clearTimeout(timer);
     this.prober.stopAll();
+    this.releases.close();
     await this.supervisor.shutdown();
     this.observe.stop();
     await this.control.close();

@@ -23,8 +23,8 @@ export class ControlClient {
     return (await this.call('GET', path)).json() as Promise<T>;
   }
 
-  async post<T>(path: string): Promise<T> {
-    return (await this.call('POST', path)).json() as Promise<T>;
+  async post<T>(path: string, body?: unknown): Promise<T> {
+    return (await this.call('POST', path, body)).json() as Promise<T>;
   }
 
   async stream(path: string): Promise<ReadableStream<Uint8Array>> {
@@ -33,12 +33,15 @@ export class ControlClient {
     return res.body;
   }
 
-  private async call(method: string, path: string): Promise<Response> {
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response;
+    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
     try {
       res = await fetch(new URL(path, this.baseUrl), {
         method,
-        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;

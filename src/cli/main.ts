@@ -5,6 +5,7 @@ import { ConfigLoader } from '../config/load.js';
 import { ConfigError } from '../config/diagnostics.js';
 import { CliError, ControlClient } from './control-client.js';
 import { resolveControlTarget } from './control-target.js';
+import { deploy, releases, rollback, rollout } from './release-verbs.js';
 import { formatStatus } from './status-table.js';
 import type { WharfStatus } from '../control/status.js';
 
@@ -19,6 +20,13 @@ const USAGE = `usage: wharf <command> [options]
   logs APP [-f] [-n LINES]     an app's captured output
   import FILE                  translate nginx.conf, PM2 ecosystem or supervisord.conf to wharf YAML
   dashboard                    print a one-time login link for the dashboard
+  deploy APP [--env K=V]... [--command CMD] [--cwd DIR] [--ref GITREF] [--wait]
+                               make release N+1 and roll it out (exit 0 promoted, 1 rolled back)
+  rollout APP [promote|abort|pause|resume]
+                               follow the rollout in progress, or move it
+  rollback APP [--to N] [--wait]
+                               roll the previous (or Nth) release back in
+  releases APP                 the app's releases
 
 options: -c/--config FILE (default ./wharf.yaml when it exists; it must load), --control URL
 (default: the config's control address, else http://127.0.0.1:9901), --token TOKEN (default:
@@ -34,6 +42,12 @@ async function main(argv: string[]): Promise<number> {
       control: { type: 'string' },
       token: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
+      env: { type: 'string', multiple: true },
+      command: { type: 'string' },
+      cwd: { type: 'string' },
+      ref: { type: 'string' },
+      wait: { type: 'boolean' },
+      to: { type: 'string' },
       follow: { type: 'boolean', short: 'f' },
       lines: { type: 'string', short: 'n' },
       help: { type: 'boolean', short: 'h' },
@@ -101,6 +115,18 @@ async function main(argv: string[]): Promise<number> {
       for await (const chunk of body) process.stdout.write(chunk);
       return 0;
     }
+    case 'deploy':
+      needApp();
+      return deploy(client, app!, values, process.stdout);
+    case 'rollback':
+      needApp();
+      return rollback(client, app!, values.to, values.wait ?? false, process.stdout);
+    case 'releases':
+      needApp();
+      return releases(client, app!, process.stdout);
+    case 'rollout':
+      needApp();
+      return rollout(client, app!, rest[1], process.stdout);
     default:
       throw new CliError(`unknown command "${command}"\n${USAGE}`, 'WHARF_USAGE');
   }

@@ -75,6 +75,29 @@ export interface AppConfig extends PoolConfig {
   readonly stopTimeoutMs: number;
   readonly maxMemory: number;
   readonly logs: LogFilesConfig;
+  readonly rollout: RolloutConfig;
+  readonly source?: SourceConfig;
+}
+
+export interface RolloutConfig {
+  readonly strategy: 'rolling' | 'canary';
+  /** Shares (0..1] of the app's traffic on the new release, increasing, the last 1. */
+  readonly steps: readonly number[];
+  readonly intervalMs: number;
+  readonly analysis: {
+    readonly maxErrorRate: number;
+    readonly maxP99Ratio: number;
+    readonly minRequests: number;
+    /** How long a step may wait for min_requests before the rollout pauses. */
+    readonly maxWaitMs: number;
+  };
+  readonly pin?: { readonly header: string } | { readonly cookie: string };
+}
+
+export interface SourceConfig {
+  readonly repo: string;
+  readonly build: readonly string[];
+  readonly keep: number;
 }
 
 export interface LimitReqConfig {

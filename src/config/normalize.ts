@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseArgv } from 'shell-quote';
 import type { RawApp, RawConfig, RawHealth, RawRoute, RawServer, RawUpstream } from './schema.js';
 import type {
-  AppConfig, HealthConfig, ListenConfig, PoolConfig, RouteConfig, ServerConfig, Snapshot, TimeoutsConfig, UpstreamConfig,
+  AppConfig, HealthConfig, RolloutConfig, ListenConfig, PoolConfig, RouteConfig, ServerConfig, Snapshot, TimeoutsConfig, UpstreamConfig,
 } from './model.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { parseAddress } from '../net/address.js';
@@ -135,16 +135,22 @@ function upstreamOf(name: string, raw: RawUpstream, timeouts: TimeoutsConfig): U
   return { ...poolOf(name, raw, timeouts), servers: raw.servers.map(serverOf) };
 }
 
-function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: string, logs: AppConfig['logs']): AppConfig {
+/** A command as written (an argv string, no shell, or a list) -> argv. */
+export function argvOf(command: string | readonly string[]): string[] {
+  if (Array.isArray(command)) return [...(command as readonly string[])];
   // $NAME stays as written: shell-quote would expand it to '' here, long before the supervisor knows the instance's $PORT.
-  const argv = Array.isArray(raw.command) ? raw.command : parseArgv(raw.command, (name) => `$${name}`).map((t) => (typeof t === 'string' ? t : String((t as { op?: string; pattern?: string }).pattern ?? (t as { op?: string }).op ?? '')));
+  return parseArgv(command as string, (name) => `$${name}`).map((t) => (typeof t === 'string' ? t : String((t as { op?: string; pattern?: string }).pattern ?? (t as { op?: string }).op ?? '')));
+}
+
+function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: string, logs: AppConfig['logs']): AppConfig {
+  const argv = argvOf(raw.command);
   return {
     ...poolOf(name, raw, timeouts),
     health: healthOf(raw.health, { intervalMs: 1000, fails: 1 }),
     argv,
     cwd: resolve(baseDir, raw.cwd ?? '.'),
     env: Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])),
-    instances: raw.instances === 'max' ? availableParallelism() : raw.instances ?? 1,
+    instances: raw.instances === 'max' ? availableParallelism() : raw.instances ?? raw.replicas ?? 1,
     port: raw.port ?? 'auto',
     liveness: healthOf(raw.liveness, { intervalMs: 5000, fails: 3 }),
     waitReady: raw.wait_ready ?? false,
@@ -161,6 +167,28 @@ function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: str
       maxSize: raw.logs?.max_size === undefined ? logs.maxSize : parseSize(raw.logs.max_size),
       keep: raw.logs?.keep ?? logs.keep,
     },
+    rollout: rolloutOf(raw.rollout),
+    source: raw.source && { repo: raw.source.repo, build: raw.source.build ?? [], keep: raw.source.keep ?? 5 },
+  };
+}
+
+export function shareOf(value: string | number): number {
+  return typeof value === 'number' ? value : Number(value.slice(0, -1)) / 100;
+}
+
+function rolloutOf(raw: RawApp['rollout']): RolloutConfig {
+  const a = raw?.analysis ?? {};
+  return {
+    strategy: raw?.strategy ?? 'rolling',
+    steps: (raw?.steps ?? ['5%', '25%', '50%', '100%']).map(shareOf),
+    intervalMs: ms(raw?.interval, '30s'),
+    analysis: {
+      maxErrorRate: shareOf(a.max_error_rate ?? '1%'),
+      maxP99Ratio: a.max_p99_ratio ?? 2,
+      minRequests: a.min_requests ?? 50,
+      maxWaitMs: ms(a.max_wait, '5m'),
+    },
+    ...(raw?.pin ? { pin: raw.pin } : {}),
   };
 }
 

@@ -68,6 +68,15 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
   }
 
   for (const [name, app] of Object.entries(mapOf(config.apps))) {
+    const steps = listOf(app?.rollout?.steps);
+    shapeChecked(() => {
+      const shares = steps.map((step) => (typeof step === 'number' ? step : Number(String(step).slice(0, -1)) / 100));
+      if (steps.length && shares[shares.length - 1] !== 1) at(['apps', name, 'rollout', 'steps', steps.length - 1], 'the last step must be 100% (the new release takes all traffic before it is promoted)');
+      shares.forEach((share, i) => {
+        if (share <= 0 || share > 1) at(['apps', name, 'rollout', 'steps', i], 'a step is a share above 0% and at most 100%');
+        else if (i > 0 && share <= shares[i - 1]!) at(['apps', name, 'rollout', 'steps', i], 'steps must increase');
+      });
+    });
     if (typeof app?.cwd === 'string' && app.cwd && !isDirectory(resolve(baseDir, app.cwd))) at(['apps', name, 'cwd'], `directory ${JSON.stringify(app.cwd)} does not exist`);
   }
 

@@ -83,6 +83,36 @@ export const UpstreamSchema = Type.Object({ ...PoolKeys, servers: Type.Array(Ser
 
 const LogFiles = Type.Object({ dir: Opt(Type.String()), max_size: Opt(Size), keep: Opt(Type.Integer({ minimum: 0 })) }, Strict);
 
+const Percent = Type.Union([Type.String({ pattern: '^\\d+(\\.\\d+)?%$' }), Type.Number({ minimum: 0, maximum: 1 })], {
+  description: 'a share: 5% or 0.05',
+});
+
+export const RolloutSchema = Type.Object(
+  {
+    strategy: Opt(Type.Union([Type.Literal('rolling'), Type.Literal('canary')])),
+    steps: Opt(Type.Array(Percent, { minItems: 1, description: 'share of traffic on the new release at each step; increasing, ending at 100%' })),
+    interval: Opt(Duration),
+    analysis: Opt(
+      Type.Object(
+        {
+          max_error_rate: Opt(Percent),
+          max_p99_ratio: Opt(Type.Number({ exclusiveMinimum: 0 })),
+          min_requests: Opt(Type.Integer({ minimum: 0 })),
+          max_wait: Opt(Duration),
+        },
+        Strict,
+      ),
+    ),
+    pin: Opt(
+      Type.Union([
+        Type.Object({ header: Type.String({ minLength: 1 }) }, Strict),
+        Type.Object({ cookie: Type.String({ minLength: 1 }) }, Strict),
+      ], { description: 'a header or cookie whose value keeps a client on one release' }),
+    ),
+  },
+  Strict,
+);
+
 export const AppSchema = Type.Object(
   {
     ...PoolKeys,
@@ -102,6 +132,18 @@ export const AppSchema = Type.Object(
     stop_timeout: Opt(Duration),
     max_memory: Opt(Size),
     logs: Opt(LogFiles),
+    replicas: Opt(Type.Integer({ minimum: 0, description: 'cluster mode: a cluster-wide count; on one machine the same as instances' })),
+    rollout: Opt(RolloutSchema),
+    source: Opt(
+      Type.Object(
+        {
+          repo: Type.String({ minLength: 1, description: 'a git repository (URL or path) that `wharf deploy --ref` fetches from' }),
+          build: Opt(Type.Array(Type.String({ minLength: 1 }), { description: 'commands run in the release directory, in order (no shell)' })),
+          keep: Opt(Type.Integer({ minimum: 1, description: 'release directories kept (default 5)' })),
+        },
+        Strict,
+      ),
+    ),
   },
   Strict,
 );

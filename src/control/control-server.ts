@@ -140,7 +140,8 @@ export class ControlServer {
       json(res, 404, { error: `no such endpoint: ${req.method} ${url.pathname}`, code: 'WHARF_NOT_FOUND' });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'WHARF_ERROR';
-      const status = code === 'WHARF_UNKNOWN_APP' ? 404 : code.startsWith('WHARF_') ? 409 : 500;
+      const declared = (error as { status?: unknown }).status;
+      const status = typeof declared === 'number' ? declared : code === 'WHARF_UNKNOWN_APP' ? 404 : code.startsWith('WHARF_') ? 409 : 500;
       if (status === 500) this.logger.error({ err: (error as Error).message, path: url.pathname }, 'control API error');
       if (!res.headersSent) json(res, status, { error: (error as Error).message, code });
       else res.end();

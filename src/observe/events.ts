@@ -42,6 +42,18 @@ export interface AuditEvent {
   readonly reason?: string;
 }
 
+/** A release's rollout moved (see src/release/rollout-machine.ts). */
+export interface RolloutEvent {
+  readonly app: string;
+  readonly release: number;
+  readonly from: string;
+  readonly to: string;
+  readonly step?: number;
+  /** Canary share of the app's traffic after the move (0..1). */
+  readonly weight?: number;
+  readonly reason?: string;
+}
+
 export interface WharfEventMap {
   instance: [InstanceEvent];
   health: [HealthEvent];
@@ -49,6 +61,7 @@ export interface WharfEventMap {
   reject: [RejectEvent];
   alert: [AlertEvent];
   audit: [AuditEvent];
+  rollout: [RolloutEvent];
 }
 
 export class EventBus extends EventEmitter<WharfEventMap> {

@@ -135,6 +135,10 @@ export class AppGroup implements ReplaceHost {
     );
   }
 
+  note(line: string): void {
+    this.log.write(0, 'wharf', line);
+  }
+
   tail(lines: number): Promise<string[]> {
     return this.log.tail(lines);
   }

@@ -80,6 +80,11 @@ export class Supervisor {
     await this.group(app).scale(instances);
   }
 
+  /** A line of wharf's own about the app (a release build's output) in the app's log. */
+  note(app: string, line: string): void {
+    this.groups.get(app)?.note(line);
+  }
+
   status(): AppStatus[] {
     return [...this.groups.values()].map((group) => group.status());
   }
