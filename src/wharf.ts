@@ -25,6 +25,8 @@ import { releaseRoutes, view as releaseView } from './control/release-routes.js'
 import { ReleaseManager } from './release/release-manager.js';
 import { FileReleaseStore } from './release/release-store.js';
 import { SourceBuilder } from './release/source-build.js';
+import { CanaryRunner } from './release/canary-runner.js';
+import { TrafficSplit } from './balance/traffic-split.js';
 import { rolloutStatus, type RolloutStatus } from './release/rollout-status.js';
 
 export interface WharfOptions {
@@ -49,6 +51,8 @@ export class Wharf {
   readonly logger: Logger;
   readonly supervisor: Supervisor;
   readonly releases: ReleaseManager;
+  private readonly canary: CanaryRunner;
+  private readonly split = new TrafficSplit();
   private readonly prober: HealthProber;
   private readonly edge: EdgeHandler;
   private readonly control: ControlServer;
@@ -67,7 +71,7 @@ export class Wharf {
     this.pools.reconcile(snapshot);
     this.supervisor = new Supervisor({ pools: this.pools, events: this.events, logger: this.logger, stateDir: snapshot.stateDir });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
-    this.edge = new EdgeHandler(new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers }), {
+    this.edge = new EdgeHandler(new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split }), {
       record: (record) => this.record(record),
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
@@ -90,19 +94,36 @@ export class Wharf {
       events: this.events,
       logger: this.logger,
     });
+    this.canary = new CanaryRunner({
+      manager: this.releases,
+      split: this.split,
+      pool: (name) => this.pools.get(name),
+      apps: () => this.snapshotValue.apps,
+      apply: () => this.applyApps(),
+      logger: this.logger,
+    });
+    this.releases.canary = this.canary;
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
     this.control.mount(releaseRoutes({ releases: this.releases, rollout: (app) => this.rollout(app), baseDir: () => this.snapshotValue.baseDir }));
   }
 
   /** The supervisor runs each app with its current release (and a canary's instances beside it). */
   private applyApps(): Promise<void> {
-    return this.supervisor.apply(this.releases.effective(this.snapshotValue.apps));
+    const snapshot = this.withReleases(this.snapshotValue);
+    // A canary's pool exists before its instances publish into it.
+    this.pools.reconcile(snapshot);
+    return this.supervisor.apply(snapshot.apps);
+  }
+
+  /** The snapshot as pools and supervisor see it: apps with their releases, and any canary beside them. */
+  private withReleases(snapshot: Snapshot): Snapshot {
+    return { ...snapshot, apps: this.releases.effective(snapshot.apps) };
   }
 
   rollout(app: string): RolloutStatus {
     const config = this.snapshotValue.apps.get(app);
     const shown = this.releases.inProgress(app) ?? this.releases.releases(app).at(-1);
-    return rolloutStatus(app, config!, shown, this.releases.current(app), releaseView);
+    return rolloutStatus(app, config!, shown, this.releases.current(app), releaseView, this.canary.live(app));
   }
 
   static async start(file: string, options: WharfOptions = {}): Promise<Wharf> {
@@ -144,6 +165,7 @@ export class Wharf {
   private record(record: AccessRecord): void {
     this.accessLog.write(record);
     this.observe.record(record);
+    if (record.pool) this.canary.observe(record.pool, record.status, record.durationMs);
   }
 
   edgeAddresses(): { host: string; port: number; tls: boolean }[] {
@@ -175,8 +197,8 @@ export class Wharf {
       return { ok: false, errors };
     }
     try {
-      const staged = this.pools.stage(snapshot);
-      const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers });
+      const staged = this.pools.stage(this.withReleases(snapshot));
+      const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.split });
       await this.applyListeners(snapshot);
       staged.commit();
       if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {

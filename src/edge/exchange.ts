@@ -74,6 +74,11 @@ export class Exchange implements GuardRequest, AccessRecord, InFlightNode {
     return rawHeader(this.req.rawHeaders, 'referer') ?? '';
   }
 
+  /** One request header by lower-case name, read from the raw lines (a canary pin). */
+  header(name: string): string | undefined {
+    return rawHeader(this.req.rawHeaders, name);
+  }
+
   get userAgent(): string {
     return rawHeader(this.req.rawHeaders, 'user-agent') ?? '';
   }

@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { PoolConfig } from '../config/model.js';
 import type { Peer } from '../balance/peer.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
+import type { TrafficSplit } from '../balance/traffic-split.js';
 import type { PickContext } from '../balance/balancer.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { hasBody, RequestBody } from './request-body.js';
@@ -19,6 +20,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 export interface ProxyRouteOptions {
   readonly pool: UpstreamPool;
+  readonly split?: TrafficSplit;
   readonly dispatchers: DispatcherTable;
   /** Route prefix removed from the upstream path (strip_prefix), or '' to keep it. */
   readonly stripPrefix: string;
@@ -32,9 +34,9 @@ export class ProxyRoute {
   constructor(private readonly options: ProxyRouteOptions) {}
 
   handle(ex: Exchange): void {
-    const { pool } = this.options;
+    const pool = this.options.split ? this.options.split.choose(this.options.pool, ex) : this.options.pool;
     ex.pool = pool.name;
-    const request = new ProxiedRequest(ex, this.options, pool.config);
+    const request = new ProxiedRequest(ex, this.options, pool);
     // Node announces an HTTP/1 request as soon as its head is parsed, before it has looked at
     // body bytes that came in the same read. Waiting one turn lets a broken body (a bad chunk
     // size) fail the connection first, so such a request is never forwarded at all.
@@ -73,9 +75,11 @@ class ProxiedRequest implements AttemptOwner, PickContext {
   constructor(
     readonly ex: Exchange,
     readonly options: ProxyRouteOptions,
-    readonly config: PoolConfig,
+    /** The route's pool, or its canary when the split chose that. */
+    private readonly target: UpstreamPool,
   ) {
     const req = ex.req;
+    const config = target.config;
     this.body = hasBody(req) ? new RequestBody(req, options.maxBody) : null;
     this.headers = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: ex.clientIp,
@@ -109,7 +113,11 @@ class ProxiedRequest implements AttemptOwner, PickContext {
   }
 
   get pool(): UpstreamPool {
-    return this.options.pool;
+    return this.target;
+  }
+
+  get config(): PoolConfig {
+    return this.target.config;
   }
 
   get sink(): SinkFactory {
@@ -129,7 +137,7 @@ class ProxiedRequest implements AttemptOwner, PickContext {
   }
 
   start(): void {
-    const pool = this.options.pool;
+    const pool = this.target;
     const peer = pool.select(this, this.tried);
     if (peer) return this.send(peer);
     if (this.config.queue && !this.done) {

@@ -16,6 +16,7 @@ import { directSink, throttledSink } from './response-sink.js';
 import type { DispatcherTable } from './dispatchers.js';
 import type { Exchange } from './exchange.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
+import type { TrafficSplit } from '../balance/traffic-split.js';
 import { sendText } from './responses.js';
 
 export interface RouteHandler {
@@ -35,6 +36,8 @@ export interface RuntimeDeps {
   /** Pools by name; during a reload, the staged set (nothing is changed until the runtime is built). */
   readonly pools: PoolLookup;
   readonly dispatchers: DispatcherTable;
+  /** Canary splits: which of an app's pools a request goes to. */
+  readonly split?: TrafficSplit;
 }
 
 export class Runtime {
@@ -90,6 +93,7 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
   const readHashKey = poolConfig.balance === 'hash' ? hashKeyReader(poolConfig.hashKey) : undefined;
   const proxy = new ProxyRoute({
     pool,
+    split: deps.split,
     dispatchers: deps.dispatchers,
     stripPrefix: action.stripPrefix ? prefix : '',
     maxBody: route.maxBody,

@@ -86,6 +86,10 @@ export class ReleaseManager {
     return this.serial(app, async () => {
       const moving = this.inProgress(app);
       if (moving) throw new ReleaseError('WHARF_ROLLOUT_IN_PROGRESS', `${app} is already rolling out release #${moving.number} (${moving.state}); promote or abort it first`);
+      if (this.running.has(app)) {
+        const last = this.logs.get(app)!.releases.at(-1)!;
+        throw new ReleaseError('WHARF_ROLLOUT_IN_PROGRESS', `${app} is still finishing release #${last.number} (${last.state}: its canary is being taken down); try again in a moment`);
+      }
       if (changes.ref && !config.source) throw new ReleaseError('WHARF_NO_SOURCE', `${app} has no source.repo in the config; --ref needs one`, 400);
       const log = this.logs.get(app)!;
       const release: Release = {
@@ -208,7 +212,6 @@ export class ReleaseManager {
       }
     }
     if (release.strategy === 'canary' && this.canary) {
-      await this.move(app, number, 'start', { stepStartedAt: this.now });
       await this.canary.run(this.find(app, number));
       return;
     }
@@ -248,7 +251,11 @@ export class ReleaseManager {
   }
 
   private track(app: string, run: Promise<void>): void {
-    const tracked = run.catch((error: Error) => this.deps.logger.error({ app, err: error.message }, 'rollout stopped by an error'));
+    const tracked: Promise<void> = run
+      .catch((error: Error) => this.deps.logger.error({ app, err: error.message }, 'rollout stopped by an error'))
+      .finally(() => {
+        if (this.running.get(app) === tracked) this.running.delete(app);
+      });
     this.running.set(app, tracked);
   }
 
