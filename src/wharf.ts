@@ -27,6 +27,7 @@ import { FileReleaseStore } from './release/release-store.js';
 import { SourceBuilder } from './release/source-build.js';
 import { CanaryRunner } from './release/canary-runner.js';
 import { TrafficSplit } from './balance/traffic-split.js';
+import { registerReleaseMetrics, type RolloutReading } from './observe/metrics/releases.js';
 import { rolloutStatus, type RolloutStatus } from './release/rollout-status.js';
 
 export interface WharfOptions {
@@ -103,6 +104,7 @@ export class Wharf {
       logger: this.logger,
     });
     this.releases.canary = this.canary;
+    registerReleaseMetrics(this.observe.registry, { rollouts: () => this.rolloutReadings() });
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
     this.control.mount(releaseRoutes({ releases: this.releases, rollout: (app) => this.rollout(app), baseDir: () => this.snapshotValue.baseDir }));
   }
@@ -118,6 +120,18 @@ export class Wharf {
   /** The snapshot as pools and supervisor see it: apps with their releases, and any canary beside them. */
   private withReleases(snapshot: Snapshot): Snapshot {
     return { ...snapshot, apps: this.releases.effective(snapshot.apps) };
+  }
+
+  private *rolloutReadings(): Generator<RolloutReading> {
+    for (const app of this.snapshotValue.apps.keys()) {
+      const moving = this.releases.inProgress(app);
+      const live = moving ? this.canary.live(app) : undefined;
+      yield {
+        app,
+        stable: this.releases.current(app)?.number ?? 0,
+        ...(moving && live ? { rolling: { release: moving.number, state: moving.state, weight: live.weight, canary: live.canary, baseline: live.baseline } } : {}),
+      };
+    }
   }
 
   rollout(app: string): RolloutStatus {

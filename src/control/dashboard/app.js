@@ -7,6 +7,7 @@ import { el, formatRate, syncChildren, setText } from './dom.js';
 import { action, sessionEnded, settings } from './control-api.js';
 import { renderApps } from './apps-view.js';
 import { renderUpstreams } from './upstreams-view.js';
+import { loadRollouts } from './rollouts-view.js';
 
 const STATUS_EVERY_MS = 2000;
 const MAX_EVENTS = 80;
@@ -56,6 +57,7 @@ function render() {
   renderApps(status.apps);
   renderRoutes(status.routes);
   renderUpstreams(status.upstreams);
+  void loadRollouts(status.apps);
 }
 
 // ---- routes -------------------------------------------------------------------------------
@@ -184,6 +186,11 @@ function connect() {
   source.addEventListener('rejections', (e) => {
     const d = JSON.parse(e.data);
     logEvent(`${d.total} rejected: ${d.routes.map((r) => `${r.route} ${r.reason}×${r.count}`).join(', ')}`);
+  });
+  source.addEventListener('rollout', (e) => {
+    const d = JSON.parse(e.data);
+    logEvent(`${d.app} release #${d.release} ${d.from} → ${d.to}${d.reason ? ` (${d.reason})` : ''}`);
+    refreshSoon();
   });
   source.addEventListener('alert', (e) => {
     const d = JSON.parse(e.data);
