@@ -34,10 +34,13 @@ export interface ManagedEntry {
 
 /** What runs a registration's checks (HTTP/TCP probes, TTL timers); the registry only keeps states. */
 export interface CheckScheduler {
-  start(serviceId: string, check: CheckDefinition): void;
+  /** Runs a check that currently has `status`. */
+  start(serviceId: string, check: CheckDefinition, status: HealthStatus): void;
   stop(checkId: string): void;
   /** A TTL check was updated from outside: its timer starts again. */
   touched(checkId: string): void;
+  /** A running check's status moved (DeregisterCriticalServiceAfter counts from here). */
+  statusChanged(checkId: string, status: HealthStatus): void;
 }
 
 /** One instance moving between states, for the event bus. */
@@ -89,6 +92,7 @@ export class Registry {
   private readonly listeners = new Set<() => void>();
   private readonly selfAddress: string;
   private readonly maxServices: number;
+  private definitionsValue = 0;
 
   constructor(private readonly options: RegistryOptions = {}) {
     this.indexValue = Math.max(1, options.startIndex ?? 1);
@@ -102,6 +106,16 @@ export class Registry {
 
   get size(): number {
     return this.slots.size;
+  }
+
+  /** Moves when an API registration is added, replaced or removed (what the state file keeps). */
+  get definitionsVersion(): number {
+    return this.definitionsValue;
+  }
+
+  /** The API registrations as registered (checks without their states), ordered by id. */
+  apiDefinitions(): ServiceDefinition[] {
+    return [...this.slots.values()].filter((s) => s.origin === 'api').map((s) => s.definition).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The index of the last change to a service name (the global index once the name is gone). */
@@ -144,7 +158,7 @@ export class Registry {
     const checkId = MANAGED_CHECK_PREFIX + entry.id;
     const check: CheckDefinition = {
       id: checkId, name: `Service '${entry.name}' check`, kind: 'managed', notes: 'set by the wharf supervisor',
-      intervalMs: 0, timeoutMs: 0, ttlMs: 0, deregisterCriticalAfterMs: 0, initialStatus: status,
+      intervalMs: 0, timeoutMs: 0, ttlMs: 0, successBeforePassing: 0, failuresBeforeCritical: 0, deregisterCriticalAfterMs: 0, initialStatus: status,
     };
     const definition: ServiceDefinition = {
       id: entry.id, name: entry.name, address: entry.address, port: entry.port,
@@ -172,6 +186,7 @@ export class Registry {
     if (!slot) return false;
     const from = this.viewOf(slot).status;
     this.slots.delete(id);
+    if (slot.origin === 'api') this.definitionsValue += 1;
     for (const checkId of slot.checks.keys()) {
       this.checkOwners.delete(checkId);
       this.options.scheduler?.stop(checkId);
@@ -206,6 +221,7 @@ export class Registry {
     const to = this.viewOf(slot).status;
     if (from !== to) this.options.onStatusChange?.({ service: slot.definition.name, id: slot.definition.id, from, to, origin: slot.origin });
     this.notify();
+    if (slot.origin === 'api') this.options.scheduler?.statusChanged(checkId, status);
     return true;
   }
 
@@ -265,6 +281,7 @@ export class Registry {
     }
     const slot: Slot = { definition: filled, origin, checks, createIndex: previous?.createIndex ?? nextIndex, modifyIndex: nextIndex, view: undefined };
     this.slots.set(filled.id, slot);
+    if (origin === 'api') this.definitionsValue += 1;
     let ids = this.byName.get(filled.name);
     if (!ids) this.byName.set(filled.name, (ids = new Set()));
     ids.add(filled.id);
@@ -273,7 +290,7 @@ export class Registry {
     const to = this.viewOf(slot).status;
     if (from !== to) this.options.onStatusChange?.({ service: filled.name, id: filled.id, from, to, origin });
     this.notify();
-    if (origin === 'api') for (const check of checks.values()) this.options.scheduler?.start(filled.id, check.definition);
+    if (origin === 'api') for (const check of checks.values()) this.options.scheduler?.start(filled.id, check.definition, check.status);
   }
 
   /** Moves the index; the caller notifies once its change is complete. */

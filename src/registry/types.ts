@@ -9,6 +9,7 @@ export interface HttpCheckTarget {
   readonly url: string;
   readonly method: string;
   readonly headers: Readonly<Record<string, readonly string[]>>;
+  readonly body: string;
   readonly tlsSkipVerify: boolean;
 }
 
@@ -30,6 +31,9 @@ export interface CheckDefinition {
   readonly ttlMs: number;
   readonly http?: HttpCheckTarget;
   readonly tcp?: TcpCheckTarget;
+  /** HTTP/TCP: results in a row before passing / before warning or critical (Consul's counters; 0 = 1). */
+  readonly successBeforePassing: number;
+  readonly failuresBeforeCritical: number;
   /** 0: never; else a service with this check critical for that long is deregistered. */
   readonly deregisterCriticalAfterMs: number;
   readonly initialStatus: HealthStatus;

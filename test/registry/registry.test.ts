@@ -4,7 +4,7 @@ import { Registry, type StatusChange } from '../../src/registry/registry.js';
 import type { CheckDefinition, ServiceDefinition } from '../../src/registry/types.js';
 
 function ttlCheck(id: string, initialStatus: CheckDefinition['initialStatus'] = 'critical'): CheckDefinition {
-  return { id, name: id, kind: 'ttl', notes: '', intervalMs: 0, timeoutMs: 0, ttlMs: 10_000, deregisterCriticalAfterMs: 0, initialStatus };
+  return { id, name: id, kind: 'ttl', notes: '', intervalMs: 0, timeoutMs: 0, ttlMs: 10_000, successBeforePassing: 0, failuresBeforeCritical: 0, deregisterCriticalAfterMs: 0, initialStatus };
 }
 
 function service(id: string, name: string, extra: Partial<ServiceDefinition> = {}): ServiceDefinition {
@@ -160,13 +160,19 @@ test('views are frozen and reused until their entry changes', () => {
 test('the scheduler is asked to run API checks, stop them on deregistration, and restart TTL timers on touch', () => {
   const calls: string[] = [];
   const registry = new Registry({
-    scheduler: { start: (s, c) => calls.push(`start ${s} ${c.id}`), stop: (id) => calls.push(`stop ${id}`), touched: (id) => calls.push(`touch ${id}`) },
+    scheduler: {
+      start: (s, c, status) => calls.push(`start ${s} ${c.id} ${status}`),
+      stop: (id) => calls.push(`stop ${id}`),
+      touched: (id) => calls.push(`touch ${id}`),
+      statusChanged: (id, status) => calls.push(`${id} ${status}`),
+    },
   });
   registry.register(service('a', 'web', { checks: [ttlCheck('c1')] }));
   registry.updateCheck('c1', 'passing', '', { touch: true });
   registry.registerManaged({ id: 'm', name: 'm', address: '127.0.0.1', port: 1, tags: [] }, 'passing');
+  registry.setManagedStatus('m', 'critical');
   registry.deregister('a');
-  assert.deepEqual(calls, ['start a c1', 'touch c1', 'stop c1']);
+  assert.deepEqual(calls, ['start a c1 critical', 'touch c1', 'c1 passing', 'stop c1']);
 });
 
 test('startIndex keeps indexes increasing across restarts', () => {
