@@ -5,6 +5,7 @@
 import type { CheckScheduler } from './registry.js';
 import type { CheckDefinition, HealthStatus, HttpCheckTarget, TcpCheckTarget } from './types.js';
 import { truncateOutput } from './consul-registration.js';
+import { Streak, startCheckLoop } from '../checks/index.js';
 
 export interface ProbeResult {
   readonly status: HealthStatus;
@@ -104,34 +105,21 @@ export class CheckRunner implements CheckScheduler {
    */
   private probeLoop(run: Running): () => void {
     const { check } = run;
-    let cancelled = false;
-    let timer: NodeJS.Timeout | undefined;
-    let successes = 0;
-    let failures = 0;
-    const once = async () => {
-      let result: ProbeResult;
-      try {
-        result = check.kind === 'http' ? await this.probes.http(check.http!, check.timeoutMs) : await this.probes.tcp(check.tcp!, check.timeoutMs);
-      } catch (error) {
-        result = { status: 'critical', output: (error as Error).message };
-      }
-      if (cancelled) return;
-      if (result.status === 'passing') {
-        successes += 1;
-        failures = 0;
-      } else {
-        failures += 1;
-        successes = 0;
-      }
-      const enough = result.status === 'passing' ? successes >= Math.max(1, check.successBeforePassing) : failures >= Math.max(1, check.failuresBeforeCritical);
-      this.sink?.report(check.id, enough ? result.status : run.status, truncateOutput(result.output));
-      if (!cancelled) timer = unref(setTimeout(() => void once(), check.intervalMs));
-    };
-    timer = unref(setTimeout(() => void once(), 0));
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
+    const streak = new Streak({ passes: Math.max(1, check.successBeforePassing), fails: Math.max(1, check.failuresBeforeCritical) }, run.status === 'passing');
+    const probe = check.kind === 'http' ? () => this.probes.http(check.http!, check.timeoutMs) : () => this.probes.tcp(check.tcp!, check.timeoutMs);
+    return startCheckLoop({
+      probe,
+      intervalMs: check.intervalMs,
+      firstDelayMs: 0,
+      rule: { passes: 1, fails: 1 },
+      healthy: run.status === 'passing',
+      onFlip: () => {},
+      onResult: (result) => {
+        streak.record(result.status === 'passing');
+        const status = streak.healthy ? 'passing' : result.status === 'passing' ? run.status : result.status;
+        if (this.running.get(check.id) === run) this.sink?.report(check.id, status, truncateOutput(result.output));
+      },
+    });
   }
 }
 

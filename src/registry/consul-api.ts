@@ -1,6 +1,7 @@
 // The Consul-compatible HTTP API under /v1/, as one request handler: mounted on the control
 // address and served by its own listener (registry.consul_api). Paths, fields, statuses and
 // plain-text errors follow Consul's HTTP API docs; what wharf does not do is refused plainly.
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry, ServiceEntry } from './registry.js';
 import { RegistryError } from './errors.js';
@@ -31,6 +32,17 @@ export function consulToken(req: IncomingMessage, url: URL): string | undefined 
   const authorization = req.headers.authorization;
   if (authorization?.startsWith('Bearer ')) return authorization.slice(7);
   return url.searchParams.get('token') ?? undefined;
+}
+
+/** The composition root's policy: with a token set, every request must carry it. */
+export function authorizeByToken(expected: () => string): (req: IncomingMessage, url: URL) => 'ok' | 'unauthorized' {
+  return (req, url) => {
+    const token = expected();
+    if (token === '') return 'ok';
+    const given = Buffer.from(consulToken(req, url) ?? '');
+    const wanted = Buffer.from(token);
+    return given.length === wanted.length && timingSafeEqual(given, wanted) ? 'ok' : 'unauthorized';
+  };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, param: string) => Promise<void> | void;

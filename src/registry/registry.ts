@@ -134,6 +134,11 @@ export class Registry {
     return result;
   }
 
+  /** Every service name (unordered). */
+  names(): IterableIterator<string> {
+    return this.byName.keys();
+  }
+
   entry(id: string): ServiceEntry | undefined {
     const slot = this.slots.get(id);
     return slot && this.viewOf(slot);
