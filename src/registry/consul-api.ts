@@ -128,7 +128,9 @@ export function consulApi(options: ConsulApiOptions): RegistryRoute {
     const path = url.pathname;
     if (!path.startsWith('/v1/')) return false;
     try {
-      const matching = routes.filter((r) => (r.prefix ? path.startsWith(r.path) && path.length > r.path.length && !path.slice(r.path.length).includes('/') : path === r.path));
+      // An exact path wins over a prefix with a parameter (GET /v1/agent/service/register is not a service id).
+      const exact = routes.filter((r) => !r.prefix && path === r.path);
+      const matching = exact.length ? exact : routes.filter((r) => r.prefix && path.startsWith(r.path) && path.length > r.path.length && !path.slice(r.path.length).includes('/'));
       if (matching.length === 0) throw new HttpProblem(404, `wharf's registry has no endpoint ${path} (it serves a subset of Consul's HTTP API: agent services and checks, catalog, health, status)`);
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       const route = matching.find((r) => r.method === method);
