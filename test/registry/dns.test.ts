@@ -107,7 +107,7 @@ test('TCP carries several length-prefixed queries on one connection', async () =
     ]));
     await done;
     socket.destroy();
-    assert.deepEqual(replies.map((r) => [r.id, r.rcode, (r.answers ?? []).map((a) => ('data' in a ? a.data : ''))]), [[1, 'NOERROR', ['10.0.0.1']], [2, 'NXDOMAIN', []]]);
+    assert.deepEqual(replies.map((r) => [r.id, (r as unknown as { rcode: string }).rcode, (r.answers ?? []).map((a) => ('data' in a ? a.data : ''))]), [[1, 'NOERROR', ['10.0.0.1']], [2, 'NXDOMAIN', []]]);
   });
 });
 
