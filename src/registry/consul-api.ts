@@ -10,7 +10,7 @@ import {
   agentChecks, agentService, catalogService, catalogServices, healthEntry, type NodeIdentity,
 } from './consul-views.js';
 import {
-  HttpProblem, blockingParams, booleanParam, readJson, sendJson, sendOk, sendText, waitForIndex,
+  HttpProblem, blockingParams, booleanParam, readJson, sendJson, sendJsonText, sendOk, sendText, waitForIndex,
 } from './consul-http.js';
 
 /** Same shape as the control server's routes: true when this handler answered. */
@@ -48,6 +48,7 @@ export function authorizeByToken(expected: () => string): (req: IncomingMessage,
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, param: string) => Promise<void> | void;
 interface Route { readonly method: 'GET' | 'PUT'; readonly path: string; readonly prefix: boolean; readonly handler: Handler }
 
+const RENDERED_MAX = 4096;
 const TTL_STATUS = { pass: 'passing', warn: 'warning', fail: 'critical' } as const;
 
 export function consulApi(options: ConsulApiOptions): RegistryRoute {
@@ -56,13 +57,25 @@ export function consulApi(options: ConsulApiOptions): RegistryRoute {
     'x-consul-index': String(index), 'x-consul-knownleader': 'true', 'x-consul-lastcontact': '0',
   });
 
+  // Rendered answers by query, valid while their index holds: many clients polling or
+  // blocking on one service share one serialization.
+  const rendered = new Map<string, { index: number; text: string }>();
+
   /** A blocking read: waits for `indexOf` to pass ?index, then answers with the view and the index. */
   const blocking = (indexOf: () => number, view: () => unknown): Handler => async (_req, res, url) => {
     const params = blockingParams(url);
     await waitForIndex(registry, res, indexOf, params);
     if (res.destroyed) return;
     const index = indexOf();
-    sendJson(res, view(), consulHeaders(index));
+    const key = `${url.pathname}|${url.searchParams.has('passing') ? booleanParam(url, 'passing') : false}|${tags(url).join('\n')}`;
+    let cached = rendered.get(key);
+    if (cached?.index !== index) {
+      cached = { index, text: JSON.stringify(view()) };
+      if (rendered.size >= RENDERED_MAX) rendered.delete(rendered.keys().next().value!);
+      rendered.delete(key);
+      rendered.set(key, cached);
+    }
+    sendJsonText(res, cached.text, consulHeaders(index));
   };
 
   const tags = (url: URL) => url.searchParams.getAll('tag');

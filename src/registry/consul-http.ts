@@ -26,7 +26,10 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 }
 
 export function sendJson(res: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, JSON.stringify(body), headers);
+}
+
+export function sendJsonText(res: ServerResponse, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

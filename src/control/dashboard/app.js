@@ -7,6 +7,7 @@ import { el, formatRate, syncChildren, setText } from './dom.js';
 import { action, sessionEnded, settings } from './control-api.js';
 import { renderApps } from './apps-view.js';
 import { renderUpstreams } from './upstreams-view.js';
+import { renderServices } from './services-view.js';
 
 const STATUS_EVERY_MS = 2000;
 const MAX_EVENTS = 80;
@@ -56,6 +57,7 @@ function render() {
   renderApps(status.apps);
   renderRoutes(status.routes);
   renderUpstreams(status.upstreams);
+  renderServices(status.services);
 }
 
 // ---- routes -------------------------------------------------------------------------------
