@@ -1,7 +1,6 @@
 // The Consul-compatible HTTP API under /v1/, as one request handler: mounted on the control
 // address and served by its own listener (registry.consul_api). Paths, fields, statuses and
 // plain-text errors follow Consul's HTTP API docs; what wharf does not do is refused plainly.
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry, ServiceEntry } from './registry.js';
 import { RegistryError } from './errors.js';
@@ -19,30 +18,10 @@ export type RegistryRoute = (req: IncomingMessage, res: ServerResponse, url: URL
 export interface ConsulApiOptions {
   readonly registry: Registry;
   readonly node: NodeIdentity;
-  /** The composition root's token policy (see consulToken). */
+  /** Whether the request may go on (the token policy is the composition root's). */
   readonly authorize: (req: IncomingMessage, url: URL) => 'ok' | 'unauthorized';
   readonly version?: string;
   readonly onError?: (error: Error, path: string) => void;
-}
-
-/** A Consul client's token: X-Consul-Token, Authorization: Bearer, or ?token=. */
-export function consulToken(req: IncomingMessage, url: URL): string | undefined {
-  const header = req.headers['x-consul-token'];
-  if (typeof header === 'string' && header !== '') return header;
-  const authorization = req.headers.authorization;
-  if (authorization?.startsWith('Bearer ')) return authorization.slice(7);
-  return url.searchParams.get('token') ?? undefined;
-}
-
-/** The composition root's policy: with a token set, every request must carry it. */
-export function authorizeByToken(expected: () => string): (req: IncomingMessage, url: URL) => 'ok' | 'unauthorized' {
-  return (req, url) => {
-    const token = expected();
-    if (token === '') return 'ok';
-    const given = Buffer.from(consulToken(req, url) ?? '');
-    const wanted = Buffer.from(token);
-    return given.length === wanted.length && timingSafeEqual(given, wanted) ? 'ok' : 'unauthorized';
-  };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, param: string) => Promise<void> | void;

@@ -15,6 +15,7 @@ import type { NodeIdentity } from './consul-views.js';
 export interface RegistryRuntimeOptions {
   readonly stateDir: string;
   readonly node: NodeIdentity;
+  /** For the own listener (registry.consul_api); the control address gates its requests itself. */
   readonly authorize: (req: IncomingMessage, url: URL) => 'ok' | 'unauthorized';
   readonly onStatusChange?: (change: StatusChange) => void;
   readonly onError?: (error: Error, what: string) => void;
@@ -30,7 +31,9 @@ interface Bound<T> {
 
 export class RegistryRuntime {
   readonly registry: Registry;
+  /** The /v1/ handler to mount on the control address, behind the control server's gate. */
   readonly api: RegistryRoute;
+  private readonly ownApi: RegistryRoute;
   private readonly runner: CheckRunner;
   private readonly store: RegistryStore;
   private consul: Bound<ConsulListener> | undefined;
@@ -55,13 +58,15 @@ export class RegistryRuntime {
     });
     for (const definition of restored.services) registry.register(definition, { replaceExistingChecks: true });
     this.store.watch(registry);
-    this.api = consulApi({
+    const api = (authorize: RegistryRuntimeOptions['authorize']) => consulApi({
       registry,
       node: options.node,
-      authorize: options.authorize,
+      authorize,
       version: options.version,
       onError: (error, path) => options.onError?.(error, `Consul API ${path}`),
     });
+    this.api = api(() => 'ok');
+    this.ownApi = api(options.authorize);
   }
 
   get stateFile(): string {
@@ -71,7 +76,7 @@ export class RegistryRuntime {
   /** Starts, moves or stops the registry's own listeners to match the config. */
   async apply(config: RegistryConfig): Promise<void> {
     this.consul = await rebind(this.consul, config.consulApi, async ({ host, port }) => {
-      const listener = new ConsulListener(this.api);
+      const listener = new ConsulListener(this.ownApi);
       await listener.start(host, port);
       return listener;
     });

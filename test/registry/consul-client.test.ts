@@ -12,7 +12,8 @@ const CONFIG = `${LOOPBACK}registry: { consul_api: "127.0.0.1:0" }\nroutes: []\n
 
 async function withWharf(run: (consul: Consul, running: RunningWharf) => Promise<void>): Promise<void> {
   const running = await startWharf(CONFIG);
-  const consul = new Consul({ host: '127.0.0.1', port: running.wharf.registry.consulAddress()!.port });
+  // The client's own ACL-token setting carries wharf's control token.
+  const consul = new Consul({ host: '127.0.0.1', port: running.wharf.registry.consulAddress()!.port, defaults: { token: running.controlToken } });
   try {
     await run(consul, running);
   } finally {

@@ -10,12 +10,15 @@ import { request } from './support.js';
 
 const CONFIG = `${LOOPBACK}registry: { consul_api: "127.0.0.1:0" }\nroutes: []\n`;
 
-const put = (url: string, body?: unknown) => request(url, { method: 'PUT', body: body === undefined ? undefined : JSON.stringify(body) });
+let token = '';
+const put = (url: string, body?: unknown) => request(url, { method: 'PUT', headers: { 'x-consul-token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
+const get = (url: string) => request(url, { headers: { 'x-consul-token': token } });
 
 test('registrations made through the API are restored after a restart, their checks critical until they pass', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'wharf-registry-'));
   try {
     const first = await startWharf(CONFIG, { dir });
+    token = first.controlToken;
     let api = `http://127.0.0.1:${first.wharf.registry.consulAddress()!.port}`;
     assert.equal((await put(`${api}/v1/agent/service/register`, {
       Name: 'web', ID: 'web-1', Address: '10.0.0.7', Port: 8080, Tags: ['Go'], Meta: { version: '1.2' },
@@ -30,17 +33,18 @@ test('registrations made through the API are restored after a restart, their che
     assert.deepEqual(saved.services.map((s: { ID: string }) => s.ID), ['web-1']);
 
     const second = await startWharf(CONFIG, { dir });
+    token = second.controlToken;
     try {
       api = `http://127.0.0.1:${second.wharf.registry.consulAddress()!.port}`;
-      const services = (await request(`${api}/v1/agent/services`)).json();
+      const services = (await get(`${api}/v1/agent/services`)).json();
       assert.deepEqual(Object.keys(services), ['web-1']);
       assert.deepEqual([services['web-1'].Address, services['web-1'].Port, services['web-1'].Tags, services['web-1'].Meta], ['10.0.0.7', 8080, ['Go'], { version: '1.2' }]);
-      const checks = (await request(`${api}/v1/agent/checks`)).json();
+      const checks = (await get(`${api}/v1/agent/checks`)).json();
       assert.deepEqual(Object.keys(checks).sort(), ['service:web-1:2', 'web-ttl']);
       assert.equal(checks['web-ttl'].Status, 'critical');
       assert.equal(checks['web-ttl'].Notes, 'heartbeat');
-      assert.equal((await request(`${api}/v1/health/service/web?passing`)).json().length, 0);
-      const health = await request(`${api}/v1/health/service/web`);
+      assert.equal((await get(`${api}/v1/health/service/web?passing`)).json().length, 0);
+      const health = await get(`${api}/v1/health/service/web`);
       assert.ok(Number(health.headers.get('x-consul-index')) > indexBefore, 'indexes keep increasing across a restart');
       assert.equal((await put(`${api}/v1/agent/check/pass/web-ttl`)).status, 200);
       // The TCP check to a closed port stays critical: passing needs every check.

@@ -26,11 +26,3 @@ test('an unknown key under registry is reported with a suggestion', () => {
   assert.deepEqual([problem.line, problem.col], [2, 3]);
   assert.match(problem.message, /unknown key "consul_ap" in registry \(did you mean "consul_api"\?\)/);
 });
-
-test('a Consul API on a public address needs the control token', () => {
-  const problem = onlyProblem(lines('registry:', '  consul_api: 0.0.0.0:8500'));
-  assert.deepEqual([problem.line, problem.col], [2, 15]);
-  assert.match(problem.message, /control\.token is required/);
-  const snapshot = snapshotOf(lines('control: { token: s3cret }', 'registry:', '  consul_api: 0.0.0.0:8500'));
-  assert.equal(snapshot.registry.consulApi!.host, '0.0.0.0');
-});
