@@ -22,7 +22,7 @@ import { request } from 'undici';
 import { Wharf } from '../src/wharf.js';
 import { createLogger } from '../src/observe/logger.js';
 import { freePort } from '../src/supervise/ports.js';
-import { probeHttp } from '../src/supervise/probes.js';
+import { probeHttp } from '../src/checks/http-probe.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -89,8 +89,7 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   }
 }
 
-const answers = async (port: number) => (await probeHttp('127.0.0.1', port, HEALTH)).ok;
-const HEALTH = { type: 'http', path: '/healthz', intervalMs: 1000, timeoutMs: 1000, fails: 1, passes: 1, statusMin: 200, statusMax: 299 } as const;
+const answers = async (port: number) => (await probeHttp({ host: '127.0.0.1', port, path: '/healthz' }, 1000)).status === 'passing';
 
 async function benchWharf(dir: string): Promise<PhaseReport[]> {
   const file = join(dir, 'wharf.yaml');

@@ -29,6 +29,12 @@ import { CanaryRunner } from './release/canary-runner.js';
 import { TrafficSplit } from './balance/traffic-split.js';
 import { registerReleaseMetrics, type RolloutReading } from './observe/metrics/releases.js';
 import { rolloutStatus, type RolloutStatus } from './release/rollout-status.js';
+import { hostname } from 'node:os';
+import { RegistryRuntime } from './registry/registry-runtime.js';
+import { nodeIdentity } from './registry/node-identity.js';
+import { servicesStatus } from './registry/registry-status.js';
+import { registerServiceMetrics } from './observe/metrics/services.js';
+import { json } from './control/control-server.js';
 
 export interface WharfOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -59,6 +65,8 @@ export class Wharf {
   private readonly control: ControlServer;
   /** Metrics, live rates, event stream and alerts. */
   readonly observe: Observability;
+  /** The service registry: its /v1/ API, checks, state file, Consul API listener and DNS. */
+  readonly registry: RegistryRuntime;
   private accessLog: AccessLog;
   private snapshotValue: Snapshot;
   private reloading: Promise<ReloadResult> | undefined;
@@ -77,6 +85,14 @@ export class Wharf {
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
     this.control = new ControlServer(this, this.logger, (entry) => this.events.emit('audit', entry));
+    this.registry = new RegistryRuntime({
+      stateDir: snapshot.stateDir,
+      node: nodeIdentity(hostname()),
+      // The control address gates every request itself; its own listener asks the same gate for the token.
+      authorize: (req, url) => (this.control.requestGate.tokenPresented(req, url) ? 'ok' : 'unauthorized'),
+      onStatusChange: (change) => this.events.emit('registry', change),
+      onError: (error, what) => this.logger.error({ err: error.message }, `registry: ${what}`),
+    });
     this.observe = new Observability({
       events: this.events,
       pools: this.pools,
@@ -107,6 +123,13 @@ export class Wharf {
     registerReleaseMetrics(this.observe.registry, { rollouts: () => this.rolloutReadings() });
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
     this.control.mount(releaseRoutes({ releases: this.releases, rollout: (app) => this.rollout(app), baseDir: () => this.snapshotValue.baseDir }));
+    this.control.mount(this.registry.api);
+    this.control.mount((req, res, url) => {
+      if (req.method !== 'GET' || url.pathname !== '/api/services') return false;
+      json(res, 200, { services: servicesStatus(this.registry.registry.services()) });
+      return true;
+    });
+    registerServiceMetrics(this.observe.registry, this.registry.registry);
   }
 
   /** The supervisor runs each app with its current release (and a canary's instances beside it). */
@@ -147,6 +170,7 @@ export class Wharf {
       await wharf.applyListeners(snapshot);
       await wharf.control.start(await wharf.controlSettings(snapshot));
       for (const warning of snapshot.warnings) wharf.logger.warn(warning);
+      await wharf.registry.apply(snapshot.registry);
       wharf.watchHealth(snapshot);
       await wharf.releases.load(snapshot.apps.keys());
       await wharf.applyApps();
@@ -191,7 +215,7 @@ export class Wharf {
   }
 
   status(): WharfStatus {
-    return buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime, this.observe.rates);
+    return buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime, this.observe.rates, servicesStatus(this.registry.registry.services()));
   }
 
   /** Re-reads the config file; a bad file is rejected whole and the running config stays. */
@@ -214,6 +238,7 @@ export class Wharf {
       const staged = this.pools.stage(this.withReleases(snapshot));
       const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.split });
       await this.applyListeners(snapshot);
+      await this.registry.apply(snapshot.registry);
       staged.commit();
       if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {
         const old = this.accessLog;
@@ -255,6 +280,7 @@ export class Wharf {
     this.prober.stopAll();
     this.releases.close();
     await this.supervisor.shutdown();
+    await this.registry.close();
     this.observe.stop();
     await this.control.close();
     await this.accessLog.close();

@@ -32,6 +32,28 @@ export function formatStatus(status: WharfStatus): string {
     u.servers.map((s) => [u.name, s.address, String(s.weight), s.backup ? 'backup' : s.down ? 'down' : 'primary', s.healthy ? 'up' : 'DOWN', String(s.active), String(s.fails)]),
   );
   if (serverRows.length) out.push(table(['UPSTREAM', 'SERVER', 'WEIGHT', 'ROLE', 'HEALTH', 'ACTIVE', 'FAILS'], serverRows));
+  const services = servicesTable(status);
+  if (services) out.push(services);
   if (out.length === 0) out.push('no apps and no upstreams configured');
   return `${out.join('\n\n')}\n`;
+}
+
+/** Registry services: one row per instance, its check states; long lists are cut. */
+const MAX_SERVICE_ROWS = 50;
+
+function servicesTable(status: WharfStatus): string | undefined {
+  const rows = (status.services ?? []).flatMap((service) =>
+    service.instances.map((i) => [
+      service.name,
+      i.id,
+      `${i.address}:${i.port}`,
+      i.status,
+      i.origin,
+      i.tags.join(',') || '-',
+      i.checks.map((c) => `${c.type || 'set'}:${c.status}`).join(' ') || '-',
+    ]),
+  );
+  if (rows.length === 0) return undefined;
+  const shown = table(['SERVICE', 'INSTANCE', 'ADDRESS', 'STATUS', 'ORIGIN', 'TAGS', 'CHECKS'], rows.slice(0, MAX_SERVICE_ROWS));
+  return rows.length > MAX_SERVICE_ROWS ? `${shown}\n... and ${rows.length - MAX_SERVICE_ROWS} more instances (GET /v1/agent/services lists all)` : shown;
 }

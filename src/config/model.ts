@@ -151,6 +151,12 @@ export interface ControlConfig {
   readonly tls?: { readonly cert: string; readonly key: string };
 }
 
+/** wharf as a service registry: optional listeners besides the control address's /v1/ API. */
+export interface RegistryConfig {
+  readonly consulApi?: { readonly host: string; readonly port: number };
+  readonly dns?: { readonly host: string; readonly port: number };
+}
+
 export interface Snapshot {
   readonly file: string;
   /** sha256 of the file's text, shown in metrics and status. */
@@ -169,6 +175,7 @@ export interface Snapshot {
   readonly maxHeaderSize: number;
   readonly maxGuardKeys: number;
   readonly alerts?: { readonly webhooks: readonly string[]; readonly errorRate?: { readonly threshold: number; readonly forMs: number } };
+  readonly registry: RegistryConfig;
   readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
   readonly apps: ReadonlyMap<string, AppConfig>;
   readonly routes: readonly RouteConfig[];

@@ -66,6 +66,10 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
       webhooks: raw.alerts.webhooks,
       errorRate: raw.alerts.error_rate && { threshold: raw.alerts.error_rate.threshold, forMs: ms(raw.alerts.error_rate.for, '1m') },
     },
+    registry: {
+      consulApi: raw.registry?.consul_api === undefined ? undefined : parseAddress(raw.registry.consul_api, '127.0.0.1')!,
+      dns: raw.registry?.dns === undefined ? undefined : parseAddress(raw.registry.dns, '127.0.0.1')!,
+    },
     upstreams: new Map(Object.entries(raw.upstreams ?? {}).map(([name, u]) => [name, upstreamOf(name, u, timeouts)])),
     apps: new Map(Object.entries(raw.apps ?? {}).map(([name, a]) => [name, appOf(name, a, timeouts, baseDir, logDefaults)])),
     routes: (raw.routes ?? []).map((route, index) => routeOf(route, index, baseDir)),

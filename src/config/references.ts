@@ -54,6 +54,14 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
     fileMustExist(['control', 'tls', 'key'], config.control.tls.key, 'key file');
   }
 
+  if (isRecord(config.registry)) {
+    const listeners: [string, string][] = [['consul_api', 'Consul API'], ['dns', 'DNS']];
+    for (const [key, what] of listeners) {
+      const address = config.registry[key as 'consul_api' | 'dns'];
+      if (typeof address === 'string' && !parseAddress(address, '127.0.0.1')) at(['registry', key], `invalid ${what} address ${JSON.stringify(address)} (expected host:port)`);
+    }
+  }
+
   listOf(config.trusted_proxies).forEach((cidr, i) => {
     if (typeof cidr === 'string' && !parseCidr(cidr)) at(['trusted_proxies', i], `invalid address or CIDR ${JSON.stringify(cidr)}`);
   });

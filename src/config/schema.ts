@@ -244,6 +244,15 @@ export const ConfigSchema = Type.Object(
         Strict,
       ),
     ),
+    registry: Opt(
+      Type.Object(
+        {
+          consul_api: Opt(Type.String({ minLength: 1, description: 'host:port of a listener for the Consul-compatible /v1/ API (also served on the control address)' })),
+          dns: Opt(Type.String({ minLength: 1, description: 'host:port for DNS over UDP and TCP: NAME.service.consul, TAG.NAME.service.consul' })),
+        },
+        Strict,
+      ),
+    ),
     upstreams: Opt(Type.Record(PoolName, UpstreamSchema, NamedOnly)),
     apps: Opt(Type.Record(PoolName, AppSchema, NamedOnly)),
     routes: Opt(Type.Array(RouteSchema)),

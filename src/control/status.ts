@@ -5,6 +5,7 @@ import type { PoolDirectory } from '../balance/pool-directory.js';
 import type { Runtime } from '../edge/runtime.js';
 import type { AppStatus, Supervisor } from '../supervise/supervisor.js';
 import type { RateSample, RouteRates } from '../observe/route-rates.js';
+import type { ServiceStatus } from '../registry/registry-status.js';
 
 /** Live numbers over the last few seconds (RouteRates' window). */
 export interface LiveRate {
@@ -50,13 +51,17 @@ export interface WharfStatus {
   }[];
   /** Every request the edge answered (matched or not), when live rates are kept. */
   readonly totals?: LiveRate & { readonly window_seconds: number };
+  /** The registry: services, their instances and check states. */
+  readonly services?: readonly ServiceStatus[];
 }
 
 function liveRate(sample: RateSample): LiveRate {
   return { rps: sample.rps, error_rate: sample.errorRate, p99_ms: sample.p99Ms };
 }
 
-export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor: Supervisor, runtime: Runtime, rates?: RouteRates): WharfStatus {
+export function buildStatus(
+  snapshot: Snapshot, pools: PoolDirectory, supervisor: Supervisor, runtime: Runtime, rates?: RouteRates, services?: readonly ServiceStatus[],
+): WharfStatus {
   return {
     config: { file: snapshot.file, hash: snapshot.hash },
     control: { token_required: true },
@@ -85,5 +90,6 @@ export function buildStatus(snapshot: Snapshot, pools: PoolDirectory, supervisor
       ...(rates && { rate: liveRate(rates.route(route.name)) }),
     })),
     ...(rates && { totals: { ...liveRate(rates.totals()), window_seconds: rates.windowSeconds } }),
+    ...(services && { services }),
   };
 }

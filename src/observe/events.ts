@@ -54,6 +54,15 @@ export interface RolloutEvent {
   readonly reason?: string;
 }
 
+/** A registry instance changed state ('absent': registered or deregistered). */
+export interface RegistryEvent {
+  readonly service: string;
+  readonly id: string;
+  readonly from: 'passing' | 'warning' | 'critical' | 'absent';
+  readonly to: 'passing' | 'warning' | 'critical' | 'absent';
+  readonly origin: 'api' | 'supervisor';
+}
+
 export interface WharfEventMap {
   instance: [InstanceEvent];
   health: [HealthEvent];
@@ -62,6 +71,7 @@ export interface WharfEventMap {
   alert: [AlertEvent];
   audit: [AuditEvent];
   rollout: [RolloutEvent];
+  registry: [RegistryEvent];
 }
 
 export class EventBus extends EventEmitter<WharfEventMap> {

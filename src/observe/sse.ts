@@ -16,7 +16,7 @@ export interface EventStreamDeps {
 }
 
 /** Bus events passed through as they come. */
-const FORWARDED = ['instance', 'health', 'reload', 'alert', 'rollout'] as const satisfies readonly (keyof WharfEventMap)[];
+const FORWARDED = ['instance', 'health', 'reload', 'alert', 'rollout', 'registry'] as const satisfies readonly (keyof WharfEventMap)[];
 
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();

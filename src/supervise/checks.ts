@@ -1,8 +1,9 @@
-// The two probe loops an instance runs: readiness while starting (until `passes` checks in a
-// row succeed) and liveness while ready (`fails` checks in a row fail -> restart). Both return
-// a cancel function; a cancelled loop never calls back.
+// The two check loops an instance runs, on the shared checks module: readiness while starting
+// (until `passes` checks in a row pass) and liveness while ready (`fails` checks in a row fail
+// -> restart). Both return a cancel function; a cancelled loop never calls back.
 import type { HealthConfig } from '../config/model.js';
-import { probe } from './probes.js';
+import { healthCheck } from '../checks/health-check.js';
+import { startCheckLoop } from '../checks/check-loop.js';
 
 /**
  * A starting instance is checked every 100 ms (or its interval, if shorter): the interval
@@ -11,42 +12,33 @@ import { probe } from './probes.js';
 const READINESS_POLL_MS = 100;
 
 export function watchReadiness(port: number, health: HealthConfig | undefined, onReady: () => void): () => void {
-  let cancelled = false;
-  let timer: NodeJS.Timeout | undefined;
-  let passes = 0;
-  const needed = health?.passes ?? 1;
-  const pollMs = Math.min(health?.intervalMs ?? READINESS_POLL_MS, READINESS_POLL_MS);
-  const check = async () => {
-    const result = await probe(port, health);
-    if (cancelled) return;
-    passes = result.ok ? passes + 1 : 0;
-    if (passes >= needed) onReady();
-    else timer = setTimeout(check, pollMs);
-  };
-  void check();
-  return () => {
-    cancelled = true;
-    clearTimeout(timer);
-  };
+  const check = healthCheck(health);
+  const cancel = startCheckLoop({
+    probe: () => check({ host: '127.0.0.1', port }),
+    intervalMs: Math.min(health?.intervalMs ?? READINESS_POLL_MS, READINESS_POLL_MS),
+    firstDelayMs: 0,
+    // Readiness only ever turns healthy; the loop ends there.
+    rule: { passes: health?.passes ?? 1, fails: 1 },
+    healthy: false,
+    onFlip: () => {
+      cancel();
+      onReady();
+    },
+  });
+  return cancel;
 }
 
 export function watchLiveness(port: number, health: HealthConfig, onDead: (detail: string) => void): () => void {
-  let cancelled = false;
-  let failures = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const check = async () => {
-    const result = await probe(port, health);
-    if (cancelled) return;
-    failures = result.ok ? 0 : failures + 1;
-    if (failures >= health.fails) {
-      onDead(`liveness check failed ${failures} times in a row: ${result.detail ?? 'no detail'}`);
-      return;
-    }
-    timer = setTimeout(check, health.intervalMs);
-  };
-  timer = setTimeout(check, health.intervalMs);
-  return () => {
-    cancelled = true;
-    clearTimeout(timer);
-  };
+  const check = healthCheck(health);
+  const cancel = startCheckLoop({
+    probe: () => check({ host: '127.0.0.1', port }),
+    intervalMs: health.intervalMs,
+    rule: { passes: 1, fails: health.fails },
+    healthy: true,
+    onFlip: (_healthy, result, streak) => {
+      cancel();
+      onDead(`liveness check failed ${streak.failures} times in a row: ${result.output}`);
+    },
+  });
+  return cancel;
 }

@@ -6,20 +6,21 @@
 import type { HealthConfig } from '../../config/model.js';
 import type { EventBus } from '../../observe/events.js';
 import type { Logger } from '../../observe/logger.js';
+import { parseAddress } from '../../net/address.js';
+import { critical, type CheckResult } from '../../checks/check-result.js';
+import { healthCheck, type TargetCheck } from '../../checks/health-check.js';
+import { Streak } from '../../checks/streak.js';
 import type { Peer } from '../peer.js';
 import type { UpstreamPool } from '../upstream-pool.js';
-import { probe, type ProbeResult, type ProbeSpec } from './probe.js';
 
 export interface HealthProberDeps {
   readonly events: EventBus;
   readonly logger: Logger;
-  /** Replaceable for tests of the schedule; the real check otherwise. */
-  readonly probe?: (address: string, spec: ProbeSpec) => Promise<ProbeResult>;
 }
 
 interface PeerRecord {
-  failsInRow: number;
-  passesInRow: number;
+  /** Judged against the peer's current verdict (Peer.healthy), which only this prober flips. */
+  streak: Streak;
   checking: boolean;
 }
 
@@ -28,14 +29,16 @@ class PoolWatch {
   private readonly timers = new Set<NodeJS.Timeout>();
   private round: NodeJS.Timeout | undefined;
   private stopped = false;
-  readonly spec: ProbeSpec;
+  private readonly checkTarget: TargetCheck;
+  readonly hostHeader: string | undefined;
 
   constructor(
     readonly pool: UpstreamPool,
     readonly health: HealthConfig,
     private readonly deps: HealthProberDeps,
   ) {
-    this.spec = { health, bodyPattern: health.body === undefined ? undefined : new RegExp(health.body), hostHeader: pool.config.hostHeader };
+    this.checkTarget = healthCheck(health);
+    this.hostHeader = pool.config.hostHeader;
   }
 
   start(): void {
@@ -69,35 +72,30 @@ class PoolWatch {
   private async check(peer: Peer): Promise<void> {
     if (this.stopped || !this.pool.peers.includes(peer)) return;
     let record = this.records.get(peer.address);
-    if (!record) {
-      record = { failsInRow: 0, passesInRow: 0, checking: false };
+    if (!record || record.streak.healthy !== peer.healthy) {
+      // A new peer, or one whose verdict was reset (it rejoined the pool): streaks start over.
+      record = { streak: new Streak(this.health, peer.healthy), checking: record?.checking ?? false };
       this.records.set(peer.address, record);
     }
     // A check slower than the interval is not stacked with another one.
     if (record.checking) return;
     record.checking = true;
-    let result: ProbeResult;
+    let result: CheckResult;
     try {
-      result = await (this.deps.probe ?? probe)(peer.address, this.spec);
+      result = await this.probe(peer);
     } catch (error) {
-      result = { ok: false, reason: (error as Error).message };
+      result = critical((error as Error).message);
     } finally {
       record.checking = false;
     }
     if (this.stopped || !this.pool.peers.includes(peer)) return;
-    this.judge(peer, record, result);
+    if (record.streak.record(result.status === 'passing')) this.flip(peer, record.streak.healthy, result.output);
   }
 
-  private judge(peer: Peer, record: PeerRecord, result: ProbeResult): void {
-    if (result.ok) {
-      record.failsInRow = 0;
-      record.passesInRow++;
-      if (!peer.healthy && record.passesInRow >= this.health.passes) this.flip(peer, true, result.reason);
-    } else {
-      record.passesInRow = 0;
-      record.failsInRow++;
-      if (peer.healthy && record.failsInRow >= this.health.fails) this.flip(peer, false, result.reason);
-    }
+  private probe(peer: Peer): Promise<CheckResult> {
+    const target = parseAddress(peer.address, '127.0.0.1');
+    if (!target) return Promise.resolve(critical(`unusable address ${peer.address}`));
+    return this.checkTarget({ ...target, hostHeader: this.hostHeader ?? peer.address });
   }
 
   private flip(peer: Peer, healthy: boolean, reason: string): void {
@@ -121,7 +119,7 @@ export class HealthProber {
       if (existing) this.unwatch(pool.name);
       return;
     }
-    if (existing && existing.pool === pool && sameHealth(existing.health, health) && existing.spec.hostHeader === pool.config.hostHeader) return;
+    if (existing && existing.pool === pool && sameHealth(existing.health, health) && existing.hostHeader === pool.config.hostHeader) return;
     if (existing) existing.stop();
     const watch = new PoolWatch(pool, health, this.deps);
     this.watches.set(pool.name, watch);

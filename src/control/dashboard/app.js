@@ -8,6 +8,7 @@ import { action, sessionEnded, settings } from './control-api.js';
 import { renderApps } from './apps-view.js';
 import { renderUpstreams } from './upstreams-view.js';
 import { loadRollouts } from './rollouts-view.js';
+import { renderServices } from './services-view.js';
 
 const STATUS_EVERY_MS = 2000;
 const MAX_EVENTS = 80;
@@ -58,6 +59,7 @@ function render() {
   renderRoutes(status.routes);
   renderUpstreams(status.upstreams);
   void loadRollouts(status.apps);
+  renderServices(status.services);
 }
 
 // ---- routes -------------------------------------------------------------------------------

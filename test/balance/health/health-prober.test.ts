@@ -66,7 +66,7 @@ describe('HealthProber', () => {
     a.status = 500;
     const left = await until(() => !pool.peers[0]!.healthy, 1000);
     assert.ok(left <= 100 * 2 + 150, `left after ${left}ms`);
-    assert.deepEqual(events.at(-1), { pool: 'u', peer: a.address, healthy: false, reason: 'status 500' });
+    assert.deepEqual(events.at(-1), { pool: 'u', peer: a.address, healthy: false, reason: 'GET /healthz returned 500' });
     for (let i = 0; i < 4; i++) {
       const peer = pool.select(ctx(), new Set())!;
       assert.equal(peer.address, b.address, 'no traffic to the failing peer');
@@ -89,7 +89,7 @@ describe('HealthProber', () => {
     assert.equal(pool.peers[0]!.healthy, true);
     a.body = 'degraded';
     await until(() => !pool.peers[0]!.healthy, 1000);
-    assert.equal(events.at(-1)?.reason, 'body does not match');
+    assert.equal(events.at(-1)?.reason, 'GET /healthz body does not match /^ok/');
     a.body = 'ok';
     await until(() => pool.peers[0]!.healthy, 1000);
     a.status = 302;
