@@ -15,7 +15,7 @@ import type { AccessRecord } from './edge/access-record.js';
 import { EventBus } from './observe/events.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { Supervisor } from './supervise/supervisor.js';
-import { ControlServer, type ControlSettings } from './control/control-server.js';
+import { ControlServer, type ControlSettings, type NodeView } from './control/control-server.js';
 import { ensureControlToken } from './control/auth/control-token.js';
 import { buildStatus, type WharfStatus } from './control/status.js';
 import { Observability } from './observe/observability.js';
@@ -165,6 +165,10 @@ export class Wharf {
 
   static async start(file: string, options: WharfOptions = {}): Promise<Wharf> {
     const snapshot = await new ConfigLoader(options.env ?? process.env).load(file);
+    if (snapshot.cluster) {
+      // Starting as a lone node would look like a cluster and share nothing.
+      throw Object.assign(new Error(`${file}: cluster mode (etcd) is not available in this version yet; remove the cluster block to run this node on its own`), { code: 'WHARF_CLUSTER_UNAVAILABLE' });
+    }
     const wharf = new Wharf(snapshot, options);
     try {
       await wharf.applyListeners(snapshot);
@@ -212,6 +216,13 @@ export class Wharf {
 
   controlAddress(): { host: string; port: number } {
     return this.control.address();
+  }
+
+  /** Without cluster mode the cluster is this machine: one node, always alive. */
+  nodes(): { nodes: NodeView[] } {
+    const apps = Object.fromEntries(this.supervisor.status().map((app) => [app.name, app.instances.filter((i) => i.ready).length]));
+    const control = this.controlAddress();
+    return { nodes: [{ name: hostname(), address: control.host, state: 'alive', apps }] };
   }
 
   status(): WharfStatus {

@@ -6,7 +6,7 @@ import { ConfigError } from '../config/diagnostics.js';
 import { CliError, ControlClient } from './control-client.js';
 import { resolveControlTarget } from './control-target.js';
 import { deploy, releases, rollback, rollout } from './release-verbs.js';
-import { formatStatus } from './status-table.js';
+import { formatStatus, table } from './status-table.js';
 import type { WharfStatus } from '../control/status.js';
 
 const USAGE = `usage: wharf <command> [options]
@@ -27,6 +27,8 @@ const USAGE = `usage: wharf <command> [options]
   rollback APP [--to N] [--wait]
                                roll the previous (or Nth) release back in
   releases APP                 the app's releases
+  nodes                        the cluster's nodes, their state and instances (one machine: this one)
+  apply -c FILE                cluster mode: share FILE as the cluster's config
 
 options: -c/--config FILE (default ./wharf.yaml when it exists; it must load), --control URL
 (default: the config's control address, else http://127.0.0.1:9901), --token TOKEN (default:
@@ -67,6 +69,10 @@ async function main(argv: string[]): Promise<number> {
       return check(configFile);
     case 'import':
       return importConfig(rest[0]);
+    case 'apply':
+      // Validated first, so a bad file gets its FILE:LINE:COL errors whatever else is missing.
+      await new ConfigLoader().load(configFile);
+      throw new CliError('wharf apply shares a config through etcd in cluster mode, which this version does not have yet; on one machine, edit the file and run `wharf reload`', 'WHARF_CLUSTER_UNAVAILABLE');
   }
   const target = await resolveControlTarget(values);
   const client = new ControlClient(target.url, target.token, values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined);
@@ -113,6 +119,12 @@ async function main(argv: string[]): Promise<number> {
       const lines = values.lines ?? '50';
       const body = await client.stream(`/api/apps/${needApp()}/logs?lines=${encodeURIComponent(lines)}${values.follow ? '&follow=1' : ''}`);
       for await (const chunk of body) process.stdout.write(chunk);
+      return 0;
+    }
+    case 'nodes': {
+      const { nodes } = await client.get<{ nodes: { name: string; address: string; state: string; apps: Record<string, number> }[] }>('/api/nodes');
+      const rows = nodes.map((n) => [n.name, n.state, n.address, Object.entries(n.apps).map(([app, count]) => `${app}=${count}`).join(' ') || '-']);
+      process.stdout.write(`${table(['NODE', 'STATE', 'ADDRESS', 'READY INSTANCES'], rows)}\n`);
       return 0;
     }
     case 'deploy':

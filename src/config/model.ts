@@ -176,6 +176,7 @@ export interface Snapshot {
   readonly maxGuardKeys: number;
   readonly alerts?: { readonly webhooks: readonly string[]; readonly errorRate?: { readonly threshold: number; readonly forMs: number } };
   readonly registry: RegistryConfig;
+  readonly cluster?: { readonly node: string; readonly advertise?: string; readonly etcd: readonly string[]; readonly ttlMs: number };
   readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
   readonly apps: ReadonlyMap<string, AppConfig>;
   readonly routes: readonly RouteConfig[];

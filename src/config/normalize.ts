@@ -1,5 +1,5 @@
 // Raw (validated) config -> Snapshot: units resolved, defaults applied, paths made absolute.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseArgv } from 'shell-quote';
 import type { RawApp, RawConfig, RawHealth, RawRoute, RawServer, RawUpstream } from './schema.js';
@@ -70,6 +70,7 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
       consulApi: raw.registry?.consul_api === undefined ? undefined : parseAddress(raw.registry.consul_api, '127.0.0.1')!,
       dns: raw.registry?.dns === undefined ? undefined : parseAddress(raw.registry.dns, '127.0.0.1')!,
     },
+    ...(raw.cluster ? { cluster: { node: raw.cluster.node ?? hostname(), advertise: raw.cluster.advertise, etcd: raw.cluster.etcd, ttlMs: ms(raw.cluster.ttl, '5s') } } : {}),
     upstreams: new Map(Object.entries(raw.upstreams ?? {}).map(([name, u]) => [name, upstreamOf(name, u, timeouts)])),
     apps: new Map(Object.entries(raw.apps ?? {}).map(([name, a]) => [name, appOf(name, a, timeouts, baseDir, logDefaults)])),
     routes: (raw.routes ?? []).map((route, index) => routeOf(route, index, baseDir)),

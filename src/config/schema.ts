@@ -253,6 +253,17 @@ export const ConfigSchema = Type.Object(
         Strict,
       ),
     ),
+    cluster: Opt(
+      Type.Object(
+        {
+          node: Opt(Type.String({ pattern: '^[A-Za-z0-9_.-]+$', description: 'unique node name; default the hostname' })),
+          advertise: Opt(Type.String({ minLength: 1, description: "address other nodes reach this node's instances on" })),
+          etcd: Type.Array(Type.String({ pattern: '^https?://' }), { minItems: 1, description: 'etcd endpoints' }),
+          ttl: Opt(Duration),
+        },
+        Strict,
+      ),
+    ),
     upstreams: Opt(Type.Record(PoolName, UpstreamSchema, NamedOnly)),
     apps: Opt(Type.Record(PoolName, AppSchema, NamedOnly)),
     routes: Opt(Type.Array(RouteSchema)),

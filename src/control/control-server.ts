@@ -16,6 +16,8 @@ import { auditEntry, isMutating } from './audit.js';
 export interface ControlTarget {
   readonly snapshot: { readonly file: string; readonly hash: string };
   status(): WharfStatus;
+  /** GET /api/nodes: the cluster's nodes (one machine: this one). */
+  nodes(): { nodes: readonly NodeView[] };
   reload(): Promise<{ ok: boolean; hash?: string; errors?: readonly string[] }>;
   readonly supervisor: {
     start(app: string): Promise<void>;
@@ -26,6 +28,14 @@ export interface ControlTarget {
     logs(app: string, lines: number): Promise<string[]>;
     followLogs(app: string, onLine: (line: string) => void): () => void;
   };
+}
+
+export interface NodeView {
+  readonly name: string;
+  readonly address: string;
+  readonly state: 'alive' | 'lost';
+  /** Ready instances per app on that node. */
+  readonly apps: Readonly<Record<string, number>>;
 }
 
 export type ControlRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -128,6 +138,7 @@ export class ControlServer {
     try {
       if (req.method === 'GET' && url.pathname === '/healthz') return text(res, 200, 'ok\n');
       if (req.method === 'GET' && url.pathname === '/api/status') return json(res, 200, this.target.status());
+      if (req.method === 'GET' && url.pathname === '/api/nodes') return json(res, 200, this.target.nodes());
       if (req.method === 'POST' && url.pathname === '/api/reload') {
         const result = await this.target.reload();
         return json(res, result.ok ? 200 : 422, result);

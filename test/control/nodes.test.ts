@@ -1,0 +1,40 @@
+// Without cluster mode the cluster is this machine: /api/nodes lists it with its ready
+// instances per app. `wharf apply` validates first, then says cluster mode is not here yet;
+// a config with a cluster block is refused at `up` instead of running as a lone node.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostname, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startWharf, LOOPBACK } from '../helpers/wharf.js';
+import { APP_FILES, supervisedApps, waitFor } from '../observe/support.js';
+import { runCli } from '../cli/cli-process.js';
+
+test('GET /api/nodes: this machine, alive, with its ready instances per app', async () => {
+  const w = await startWharf(`${LOOPBACK}${supervisedApps({ web: 2 })}`, APP_FILES);
+  try {
+    await waitFor('ready', () => w.wharf.supervisor.status()[0]!.instances.filter((i) => i.ready).length === 2 || undefined);
+    const body = (await (await w.control('/api/nodes')).json()) as { nodes: { name: string; state: string; apps: Record<string, number> }[] };
+    assert.deepEqual(body.nodes.map((n) => [n.name, n.state, n.apps]), [[hostname(), 'alive', { web: 2 }]]);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('apply: a bad file gets its positioned errors; a good one a clear refusal; up refuses a cluster block', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-apply-'));
+  try {
+    writeFileSync(join(dir, 'bad.yaml'), 'routes:\n  - { path: /, proxy: nowhere }\n');
+    const bad = await runCli(['apply', '-c', join(dir, 'bad.yaml')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bad\.yaml:2:\d+: proxy "nowhere" names no upstream or app/);
+    const cluster = 'listen: [127.0.0.1:0]\ncontrol: { address: 127.0.0.1:0 }\ncluster: { node: a, etcd: [http://127.0.0.1:2379] }\n';
+    writeFileSync(join(dir, 'good.yaml'), cluster);
+    const good = await runCli(['apply', '-c', join(dir, 'good.yaml')]);
+    assert.equal(good.code, 1);
+    assert.match(good.stderr, /cluster mode, which this version does not have yet/);
+    await assert.rejects(startWharf(cluster), /cluster mode \(etcd\) is not available in this version yet/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
