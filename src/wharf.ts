@@ -78,7 +78,7 @@ export class Wharf {
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
     this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, options.stdout);
     this.pools.reconcile(snapshot);
-    this.supervisor = new Supervisor({ pools: this.pools, events: this.events, logger: this.logger, stateDir: snapshot.stateDir });
+    this.supervisor = new Supervisor({ pools: this.pools, members: this.pools.sources.published, events: this.events, logger: this.logger, stateDir: snapshot.stateDir });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
     this.edge = new EdgeHandler(new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split }), {
       record: (record) => this.record(record),

@@ -1,5 +1,5 @@
-// A named pool of peers (an upstream's servers or an app's ready instances) with its
-// balancer. Pools live across reloads: a reload reconfigures them in place, so peer state,
+// A named pool of peers (whatever its member source delivers: an upstream's servers, an
+// app's ready instances, a service's passing instances) with its balancer. Pools live across reloads: a reload reconfigures them in place, so peer state,
 // connections and in-flight counts carry over. Backups are a second tier, tried only when no
 // primary can take the request (nginx's behaviour).
 import type { PoolConfig, ServerConfig } from '../config/model.js';
@@ -71,15 +71,16 @@ export class UpstreamPool {
     return this.waiting.length;
   }
 
-  configure(config: PoolConfig, servers?: readonly ServerConfig[]): void {
+  /** A reload's pool settings; members come separately, from the pool's source. */
+  configure(config: PoolConfig): void {
     const balanceChanged = config.balance !== this.config.balance || config.hashKey !== this.config.hashKey;
     this.config = config;
     if (balanceChanged) this.balancer = createBalancer(config);
-    if (servers) this.setMembers(servers);
-    else this.balancer.reset?.(this.members);
+    this.balancer.reset?.(this.members);
     this.serveWaiters();
   }
 
+  /** The full member list now (from the pool's member source); peers are kept by address. */
   setMembers(servers: readonly ServerConfig[]): void {
     this.applyMembers(servers, true);
     this.serveWaiters();

@@ -36,8 +36,19 @@ export interface ServerConfig {
   readonly slowStartMs: number;
 }
 
+/**
+ * Where a pool's members come from. Balance binds each kind to a member source; the edge never
+ * sees which one a pool has.
+ */
+export type MemberSpec =
+  /** The servers listed in the file. */
+  | { readonly kind: 'servers'; readonly servers: readonly ServerConfig[] }
+  /** The supervised app's ready instances. */
+  | { readonly kind: 'supervisor'; readonly app: string };
+
 export interface PoolConfig {
   readonly name: string;
+  readonly members: MemberSpec;
   readonly balance: BalanceName;
   readonly hashKey: string;
   readonly leastTime: 'first_byte' | 'last_byte';
@@ -52,6 +63,7 @@ export interface PoolConfig {
 }
 
 export interface UpstreamConfig extends PoolConfig {
+  /** The servers listed in the file ([] when the members come from elsewhere). */
   readonly servers: readonly ServerConfig[];
 }
 

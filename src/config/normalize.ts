@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseArgv } from 'shell-quote';
 import type { RawApp, RawConfig, RawHealth, RawRoute, RawServer, RawUpstream } from './schema.js';
 import type {
-  AppConfig, HealthConfig, RolloutConfig, ListenConfig, PoolConfig, RouteConfig, ServerConfig, Snapshot, TimeoutsConfig, UpstreamConfig,
+  AppConfig, HealthConfig, RolloutConfig, ListenConfig, MemberSpec, PoolConfig, RouteConfig, ServerConfig, Snapshot, TimeoutsConfig, UpstreamConfig,
 } from './model.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { parseAddress } from '../net/address.js';
@@ -105,9 +105,10 @@ export function healthOf(raw: RawHealth | undefined, defaults: { intervalMs: num
   };
 }
 
-function poolOf(name: string, raw: RawUpstream | RawApp, timeouts: TimeoutsConfig): PoolConfig {
+function poolOf(name: string, raw: RawUpstream | RawApp, timeouts: TimeoutsConfig, members: MemberSpec): PoolConfig {
   return {
     name,
+    members,
     balance: (raw.balance ?? 'round_robin') as PoolConfig['balance'],
     hashKey: raw.hash_key ?? 'ip',
     leastTime: raw.least_time ?? 'first_byte',
@@ -137,7 +138,8 @@ export function serverOf(raw: RawServer): ServerConfig {
 }
 
 function upstreamOf(name: string, raw: RawUpstream, timeouts: TimeoutsConfig): UpstreamConfig {
-  return { ...poolOf(name, raw, timeouts), servers: raw.servers.map(serverOf) };
+  const servers = raw.servers.map(serverOf);
+  return { ...poolOf(name, raw, timeouts, { kind: 'servers', servers }), servers };
 }
 
 /** A command as written (an argv string, no shell, or a list) -> argv. */
@@ -150,7 +152,7 @@ export function argvOf(command: string | readonly string[]): string[] {
 function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: string, logs: AppConfig['logs']): AppConfig {
   const argv = argvOf(raw.command);
   return {
-    ...poolOf(name, raw, timeouts),
+    ...poolOf(name, raw, timeouts, { kind: 'supervisor', app: name }),
     health: healthOf(raw.health, { intervalMs: 1000, fails: 1 }),
     argv,
     cwd: resolve(baseDir, raw.cwd ?? '.'),

@@ -3,7 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../config/model.js';
 import { serverOf } from '../config/normalize.js';
-import type { PoolDirectory } from '../balance/pool-directory.js';
+import type { PoolLookup } from '../balance/pool-directory.js';
+import type { MemberSink } from '../balance/published-members.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { EventBus } from '../observe/events.js';
 import type { Logger } from '../observe/logger.js';
@@ -17,7 +18,10 @@ import { replaceInstance, rollingReload, type ReplaceHost } from './rolling-relo
 import type { AppStatus } from './status.js';
 
 export interface AppGroupDeps {
-  readonly pools: PoolDirectory;
+  /** Where in-flight requests of a stopping instance are drained. */
+  readonly pools: PoolLookup;
+  /** Where the app's ready instances are published (its pool's member source). */
+  readonly members: MemberSink;
   readonly events: EventBus;
   readonly logger: Logger;
   readonly ports: PortAllocator;
@@ -203,7 +207,7 @@ export class AppGroup implements ReplaceHost {
 
   private onTransition(instance: Instance, from: InstanceState, to: InstanceState): void {
     // Pool first: whoever hears the event sees a pool that already agrees with it.
-    if (from === 'ready' || to === 'ready') this.syncPool();
+    if (from === 'ready' || to === 'ready') this.publishMembers();
     const { pid, port, reason } = instance;
     this.deps.events.emit('instance', {
       app: this.name,
@@ -227,15 +231,10 @@ export class AppGroup implements ReplaceHost {
     return this.lastPool;
   }
 
-  private syncPool(): void {
-    const pool = this.pool();
-    if (!pool) {
-      this.deps.logger.warn({ app: this.name }, 'no pool for app; instances are not routable');
-      return;
-    }
+  private publishMembers(): void {
     const members = this.instances.filter((i) => i.state === 'ready' && i.port !== null).map((i) => serverOf(`127.0.0.1:${i.port}`));
-    // The pool starts joining peers fresh and forgets departed ones once they are idle.
-    pool.setMembers(members);
+    // The pool (subscribed to this name) starts joining peers fresh and forgets departed ones once they are idle.
+    this.deps.members.publish(this.name, members);
   }
 
   private async drain(instance: Instance): Promise<void> {

@@ -2,7 +2,8 @@
 // members form the app's pool. The composition root calls apply() with each new config
 // snapshot; the control API calls the per-app actions.
 import type { AppConfig } from '../config/model.js';
-import type { PoolDirectory } from '../balance/pool-directory.js';
+import type { PoolLookup } from '../balance/pool-directory.js';
+import type { MemberSink } from '../balance/published-members.js';
 import type { EventBus } from '../observe/events.js';
 import type { Logger } from '../observe/logger.js';
 import { AppGroup } from './app-group.js';
@@ -16,7 +17,10 @@ export type { AppStatus, ExitRecord, InstanceStatus } from './status.js';
 export { SupervisorError } from './errors.js';
 
 export interface SupervisorDeps {
-  readonly pools: PoolDirectory;
+  /** The apps' pools, to drain a stopping instance's requests. */
+  readonly pools: PoolLookup;
+  /** Each app's ready instances are published here under the app's name (its pool's source). */
+  readonly members: MemberSink;
   readonly events: EventBus;
   readonly logger: Logger;
   readonly stateDir: string;
@@ -149,6 +153,7 @@ export class Supervisor {
       } else if (!this.closed) {
         const created = new AppGroup(name, config, {
           pools: this.deps.pools,
+          members: this.deps.members,
           events: this.deps.events,
           logger: this.deps.logger,
           ports: this.ports,

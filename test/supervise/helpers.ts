@@ -80,6 +80,7 @@ export function createFixture(yaml: string, files: Record<string, string> = {}, 
   const snapshot = fixture.load(yaml);
   (fixture as { supervisor: Supervisor }).supervisor = new Supervisor({
     pools,
+    members: pools.sources.published,
     events,
     logger: createLogger(process.env.WHARF_TEST_LOG ?? 'silent'),
     stateDir: snapshot.stateDir,
