@@ -44,7 +44,9 @@ export type MemberSpec =
   /** The servers listed in the file. */
   | { readonly kind: 'servers'; readonly servers: readonly ServerConfig[] }
   /** The supervised app's ready instances. */
-  | { readonly kind: 'supervisor'; readonly app: string };
+  | { readonly kind: 'supervisor'; readonly app: string }
+  /** A registry service's passing instances having every tag listed. */
+  | { readonly kind: 'service'; readonly service: string; readonly tags: readonly string[] };
 
 export interface PoolConfig {
   readonly name: string;
@@ -63,7 +65,10 @@ export interface PoolConfig {
 }
 
 export interface UpstreamConfig extends PoolConfig {
-  /** The servers listed in the file ([] when the members come from elsewhere). */
+  /**
+   * The servers listed in the file ([] when the members come from the registry: an upstream
+   * with `service`, or an app with `service` and no `command`, which is normalized into an upstream).
+   */
   readonly servers: readonly ServerConfig[];
 }
 
@@ -71,6 +76,8 @@ export interface LogFilesConfig { readonly dir: string; readonly maxSize: number
 
 export interface AppConfig extends PoolConfig {
   readonly argv: readonly string[];
+  /** Registry tags of its instances. */
+  readonly tags: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly instances: number;

@@ -71,8 +71,12 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
       dns: raw.registry?.dns === undefined ? undefined : parseAddress(raw.registry.dns, '127.0.0.1')!,
     },
     ...(raw.cluster ? { cluster: { node: raw.cluster.node ?? hostname(), advertise: raw.cluster.advertise, etcd: raw.cluster.etcd, ttlMs: ms(raw.cluster.ttl, '5s') } } : {}),
-    upstreams: new Map(Object.entries(raw.upstreams ?? {}).map(([name, u]) => [name, upstreamOf(name, u, timeouts)])),
-    apps: new Map(Object.entries(raw.apps ?? {}).map(([name, a]) => [name, appOf(name, a, timeouts, baseDir, logDefaults)])),
+    // An app without a command runs nothing: it is a pool over a registry service, an upstream in all but its key.
+    upstreams: new Map([
+      ...Object.entries(raw.upstreams ?? {}).map(([name, u]): [string, UpstreamConfig] => [name, upstreamOf(name, u, timeouts)]),
+      ...Object.entries(raw.apps ?? {}).filter(([, a]) => a.command === undefined).map(([name, a]): [string, UpstreamConfig] => [name, upstreamOf(name, a, timeouts)]),
+    ]),
+    apps: new Map(Object.entries(raw.apps ?? {}).filter(([, a]) => a.command !== undefined).map(([name, a]) => [name, appOf(name, a, timeouts, baseDir, logDefaults)])),
     routes: (raw.routes ?? []).map((route, index) => routeOf(route, index, baseDir)),
   };
 }
@@ -137,8 +141,11 @@ export function serverOf(raw: RawServer): ServerConfig {
   };
 }
 
-function upstreamOf(name: string, raw: RawUpstream, timeouts: TimeoutsConfig): UpstreamConfig {
-  const servers = raw.servers.map(serverOf);
+function upstreamOf(name: string, raw: RawUpstream | RawApp, timeouts: TimeoutsConfig): UpstreamConfig {
+  if (raw.service !== undefined) {
+    return { ...poolOf(name, raw, timeouts, { kind: 'service', service: raw.service, tags: raw.tags ?? [] }), servers: [] };
+  }
+  const servers = ('servers' in raw ? raw.servers ?? [] : []).map(serverOf);
   return { ...poolOf(name, raw, timeouts, { kind: 'servers', servers }), servers };
 }
 
@@ -150,11 +157,12 @@ export function argvOf(command: string | readonly string[]): string[] {
 }
 
 function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: string, logs: AppConfig['logs']): AppConfig {
-  const argv = argvOf(raw.command);
+  const argv = argvOf(raw.command ?? []);
   return {
     ...poolOf(name, raw, timeouts, { kind: 'supervisor', app: name }),
     health: healthOf(raw.health, { intervalMs: 1000, fails: 1 }),
     argv,
+    tags: raw.tags ?? [],
     cwd: resolve(baseDir, raw.cwd ?? '.'),
     env: Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])),
     instances: raw.instances === 'max' ? availableParallelism() : raw.instances ?? raw.replicas ?? 1,

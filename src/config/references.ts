@@ -9,6 +9,7 @@ import { closest, type Diagnostic } from './diagnostics.js';
 import type { ConfigSource } from './source.js';
 import { formatAddress, parseAddress, type HostPort } from '../net/address.js';
 import { parseCidr } from '../net/cidr.js';
+import { checkMemberKeys } from './member-keys.js';
 
 export function checkReferences(config: RawConfig, source: ConfigSource, baseDir: string): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -19,6 +20,7 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
   };
 
   const pools = new Set([...Object.keys(mapOf(config.upstreams)), ...Object.keys(mapOf(config.apps))]);
+  checkMemberKeys(config, at);
   for (const name of Object.keys(mapOf(config.apps))) {
     if (mapOf(config.upstreams)[name]) at(['apps', name], `"${name}" is both an app and an upstream; names must be unique`);
   }

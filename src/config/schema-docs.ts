@@ -45,7 +45,7 @@ const SERVER: Record<string, string> = {
 };
 
 const APP: Record<string, string> = {
-  command: 'argv as a string (split like a shell, but no shell runs) or a list',
+  command: 'argv as a string (split like a shell, but no shell runs) or a list; required unless service is set',
   cwd: 'working directory, relative to the config file. Default: the config directory',
   env: 'extra environment variables; PORT is set per instance',
   instances: 'how many processes to run, or "max" for one per CPU. Default 1',
@@ -116,11 +116,15 @@ export const KEY_DOCS: ReadonlyMap<string, KeyDoc> = new Map<string, KeyDoc>([
   ['upstreams.*', { title: 'upstream', description: 'a group of servers and how to balance them' }],
   ['upstreams.*.servers', { description: 'the servers: "host:port" or an object with per-server settings' }],
   ['upstreams.*.servers[]', { title: 'server', description: 'host:port, or an object with address and settings' }],
+  ['upstreams.*.service', { description: 'instead of servers: the members are the passing instances of this registry service, followed live' }],
+  ['upstreams.*.tags', { description: 'with service: only instances having every one of these tags' }],
   ...under('upstreams.*', POOL),
   ...under('upstreams.*.servers[]', SERVER),
   ['apps.*', { title: 'app', description: 'a supervised program; its instances form a pool like an upstream' }],
   ...under('apps.*', POOL),
   ...under('apps.*', APP),
+  ['apps.*.service', { description: 'instead of command: a pool over the passing instances of this registry service (nothing is run; only upstream keys apply)' }],
+  ['apps.*.tags', { description: "registry tags of the app's instances; with service: only instances having every one of these tags" }],
   ...healthPrefixes.flatMap((prefix): [string, KeyDoc][] => [[prefix, { title: 'health check', description: prefix.endsWith('liveness') ? APP.liveness! : POOL.health! }], ...under(prefix, HEALTH)]),
   ['routes[]', { title: 'route', description: 'one of proxy, static or redirect, with optional guards' }],
   ...under('routes[]', ROUTE),

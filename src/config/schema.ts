@@ -79,7 +79,17 @@ const PoolKeys = {
   host_header: Opt(Type.String({ description: 'Host sent upstream; default: the client\'s Host' })),
 };
 
-export const UpstreamSchema = Type.Object({ ...PoolKeys, servers: Type.Array(ServerSchema, { minItems: 1 }) }, Strict);
+const ServiceName = Type.String({ pattern: '^[A-Za-z0-9_.-]+$', description: 'a service name in the registry' });
+const Tags = Type.Array(Type.String({ minLength: 1 }));
+
+/** Where a pool's members come from besides listed servers or supervised instances: the registry. */
+const ServiceKeys = {
+  service: Opt(ServiceName),
+  tags: Opt(Tags),
+};
+
+// Exactly one of servers/service is checked in member-keys.ts, with a positioned message.
+export const UpstreamSchema = Type.Object({ ...PoolKeys, ...ServiceKeys, servers: Opt(Type.Array(ServerSchema, { minItems: 1 })) }, Strict);
 
 const LogFiles = Type.Object({ dir: Opt(Type.String()), max_size: Opt(Size), keep: Opt(Type.Integer({ minimum: 0 })) }, Strict);
 
@@ -116,7 +126,9 @@ export const RolloutSchema = Type.Object(
 export const AppSchema = Type.Object(
   {
     ...PoolKeys,
-    command: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })]),
+    ...ServiceKeys,
+    // Required unless `service` is set (member-keys.ts).
+    command: Opt(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })])),
     cwd: Opt(Type.String()),
     env: Opt(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
     instances: Opt(Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('max')])),

@@ -123,7 +123,7 @@ describe('config errors carry exact positions', () => {
   test('a missing required key points at the map that lacks it', () => {
     const problem = onlyProblem(lines('upstreams:', '  books:', '    balance: round_robin'));
     assert.deepEqual([problem.line, problem.col], [3, 5]);
-    assert.equal(problem.message, 'upstreams.books: missing required key "servers"');
+    assert.equal(problem.message, 'upstreams.books: missing required key "servers" (or "service" for members from the registry)');
     const app = onlyProblem(lines('apps:', '  web:', '    cwd: /tmp'));
     assert.deepEqual([app.line, app.col], [3, 5]);
     assert.match(app.message, /apps\.web: missing required key "command"/);
