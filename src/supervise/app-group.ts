@@ -16,6 +16,7 @@ import { readRssBytes } from './memory.js';
 import type { PortAllocator } from './ports.js';
 import { replaceInstance, rollingReload, type ReplaceHost } from './rolling-reload.js';
 import type { AppStatus } from './status.js';
+import { AppRegistrations, type InstanceRegistry } from './registrations.js';
 
 export interface AppGroupDeps {
   /** Where in-flight requests of a stopping instance are drained. */
@@ -29,6 +30,8 @@ export interface AppGroupDeps {
   readonly sampleIntervalMs: number;
   /** Any instance's process started or ended. */
   readonly processesChanged: () => void;
+  /** Where instances are registered (service = app name); none: not registered anywhere. */
+  readonly registry?: InstanceRegistry;
 }
 
 /** Consecutive RSS samples over max_memory before an instance is replaced. */
@@ -50,6 +53,7 @@ export class AppGroup implements ReplaceHost {
   private lastPool?: UpstreamPool;
   private disposed = false;
   private readonly hooks: InstanceHooks;
+  private readonly registrations: AppRegistrations;
 
   constructor(
     readonly name: string,
@@ -57,6 +61,7 @@ export class AppGroup implements ReplaceHost {
     private readonly deps: AppGroupDeps,
   ) {
     this.log = new AppLog(name, config.logs, deps.logger);
+    this.registrations = new AppRegistrations(name, deps.registry, config.tags);
     this.hooks = {
       changed: (instance, from, to) => this.onTransition(instance, from, to),
       processChanged: () => deps.processesChanged(),
@@ -109,6 +114,7 @@ export class AppGroup implements ReplaceHost {
         this.config = config;
         for (const instance of this.instances) instance.setConfig(config);
       }
+      this.registrations.retag(config.tags);
       if (countChanged) await this.scaleTo(next.instances);
     });
   }
@@ -208,6 +214,7 @@ export class AppGroup implements ReplaceHost {
   private onTransition(instance: Instance, from: InstanceState, to: InstanceState): void {
     // Pool first: whoever hears the event sees a pool that already agrees with it.
     if (from === 'ready' || to === 'ready') this.publishMembers();
+    this.registrations.changed(instance, from, to);
     const { pid, port, reason } = instance;
     this.deps.events.emit('instance', {
       app: this.name,

@@ -12,8 +12,10 @@ import { stopOrphans } from './orphans.js';
 import { PidFile, recordOf, type ProcessRecord } from './pid-file.js';
 import { PortAllocator } from './ports.js';
 import type { AppStatus } from './status.js';
+import type { InstanceRegistry } from './registrations.js';
 
 export type { AppStatus, ExitRecord, InstanceStatus } from './status.js';
+export type { InstanceRegistry } from './registrations.js';
 export { SupervisorError } from './errors.js';
 
 export interface SupervisorDeps {
@@ -24,6 +26,8 @@ export interface SupervisorDeps {
   readonly events: EventBus;
   readonly logger: Logger;
   readonly stateDir: string;
+  /** Where every app's instances are registered (service = app name, tags = the app's tags). */
+  readonly registry?: InstanceRegistry;
   /** How often RSS is compared with max_memory; default 2 s. */
   readonly sampleIntervalMs?: number;
 }
@@ -154,6 +158,7 @@ export class Supervisor {
         const created = new AppGroup(name, config, {
           pools: this.deps.pools,
           members: this.deps.members,
+          registry: this.deps.registry,
           events: this.deps.events,
           logger: this.deps.logger,
           ports: this.ports,
