@@ -33,6 +33,7 @@ import { hostname } from 'node:os';
 import { RegistryRuntime } from './registry/registry-runtime.js';
 import { nodeIdentity } from './registry/node-identity.js';
 import { servicesStatus } from './registry/registry-status.js';
+import { RegistryMemberSource } from './registry/registry-member-source.js';
 import { registerServiceMetrics } from './observe/metrics/services.js';
 import { json } from './control/control-server.js';
 
@@ -77,22 +78,34 @@ export class Wharf {
     this.loader = new ConfigLoader(options.env ?? process.env);
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
     this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, options.stdout);
+    this.registry = new RegistryRuntime({
+      stateDir: snapshot.stateDir,
+      node: nodeIdentity(hostname()),
+      // The control address gates every request itself; its own listener asks the same gate for the token (this.control
+      // is created below: the gate is asked per request, never here).
+      authorize: (req, url) => (this.control.requestGate.tokenPresented(req, url) ? 'ok' : 'unauthorized'),
+      onStatusChange: (change) => this.events.emit('registry', change),
+      onError: (error, what) => this.logger.error({ err: error.message }, `registry: ${what}`),
+    });
+    const catalog = this.registry.registry;
+    // Pools over a registry service follow its passing instances; the edge never knows.
+    this.pools.sources.register('service', (spec) => new RegistryMemberSource(catalog, spec.service, spec.tags));
     this.pools.reconcile(snapshot);
-    this.supervisor = new Supervisor({ pools: this.pools, members: this.pools.sources.published, events: this.events, logger: this.logger, stateDir: snapshot.stateDir });
+    this.supervisor = new Supervisor({
+      pools: this.pools,
+      members: this.pools.sources.published,
+      // Every supervised instance is registered under its app's name, passing only while ready.
+      registry: catalog,
+      events: this.events,
+      logger: this.logger,
+      stateDir: snapshot.stateDir,
+    });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
     this.edge = new EdgeHandler(new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split }), {
       record: (record) => this.record(record),
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
     this.control = new ControlServer(this, this.logger, (entry) => this.events.emit('audit', entry));
-    this.registry = new RegistryRuntime({
-      stateDir: snapshot.stateDir,
-      node: nodeIdentity(hostname()),
-      // The control address gates every request itself; its own listener asks the same gate for the token.
-      authorize: (req, url) => (this.control.requestGate.tokenPresented(req, url) ? 'ok' : 'unauthorized'),
-      onStatusChange: (change) => this.events.emit('registry', change),
-      onError: (error, what) => this.logger.error({ err: error.message }, `registry: ${what}`),
-    });
     this.observe = new Observability({
       events: this.events,
       pools: this.pools,
