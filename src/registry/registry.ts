@@ -204,6 +204,7 @@ export class Registry {
       this.nameIndexes.delete(slot.definition.name);
     }
     this.options.onStatusChange?.({ service: slot.definition.name, id, from, to: 'absent', origin: slot.origin });
+    this.notify();
     return true;
   }
 
