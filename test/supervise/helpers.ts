@@ -10,7 +10,7 @@ import type { AppConfig, Snapshot } from '../../src/config/model.js';
 import { PoolDirectory } from '../../src/balance/pool-directory.js';
 import { EventBus, type InstanceEvent } from '../../src/observe/events.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { Supervisor } from '../../src/supervise/supervisor.js';
+import { Supervisor, type InstanceRegistry } from '../../src/supervise/supervisor.js';
 
 export const NODE = JSON.stringify(process.execPath);
 
@@ -48,7 +48,7 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A supervisor over `yaml` (relative paths resolve in a fresh temp dir holding `files`). */
-export function createFixture(yaml: string, files: Record<string, string> = {}, options: { dir?: string; sampleIntervalMs?: number } = {}): Fixture {
+export function createFixture(yaml: string, files: Record<string, string> = {}, options: { dir?: string; sampleIntervalMs?: number; registry?: InstanceRegistry } = {}): Fixture {
   const dir = options.dir ?? tempDir();
   writeFiles(dir, files);
   const pools = new PoolDirectory();
@@ -85,6 +85,7 @@ export function createFixture(yaml: string, files: Record<string, string> = {}, 
     logger: createLogger(process.env.WHARF_TEST_LOG ?? 'silent'),
     stateDir: snapshot.stateDir,
     sampleIntervalMs: options.sampleIntervalMs,
+    registry: options.registry,
   });
   return fixture;
 }
