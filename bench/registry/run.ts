@@ -83,7 +83,7 @@ events { worker_connections 4096; }
 http { access_log off; client_body_temp_path ${prefix}; proxy_temp_path ${prefix}; fastcgi_temp_path ${prefix}; uwsgi_temp_path ${prefix}; scgi_temp_path ${prefix};
   server { listen 127.0.0.1:${backendPort}; keepalive_requests 100000; location / { return 200 "hello\\n"; } } }`);
   writeFileSync(join(dir, 'wharf.yaml'), `listen: [127.0.0.1:${edgePort}]
-control: { address: 127.0.0.1:${controlPort} }
+control: { address: 127.0.0.1:${controlPort}, token: bench-token }
 access_log: off
 log_level: warn
 registry: { consul_api: 127.0.0.1:${consulPort} }
@@ -101,7 +101,7 @@ routes:
     await waitForPort(edgePort, 30_000);
     const consul = `http://127.0.0.1:${consulPort}`;
     const put = async (path: string, body?: unknown) => {
-      const res = await fetch(`${consul}${path}`, { method: 'PUT', ...(body !== undefined && { body: JSON.stringify(body) }) });
+      const res = await fetch(`${consul}${path}`, { method: 'PUT', headers: { 'x-consul-token': 'bench-token' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     };
     await put('/v1/agent/service/register', { ID: 'bench-1', Name: 'bench', Address: '127.0.0.1', Port: backendPort, Check: { CheckID: 'bench-ttl', TTL: '1h', Status: 'passing' } });

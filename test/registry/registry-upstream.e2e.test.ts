@@ -26,7 +26,7 @@ async function answer(w: RunningWharf, path = '/'): Promise<{ status: number; bo
 function consul(w: RunningWharf) {
   const base = `http://127.0.0.1:${w.wharf.registry.consulAddress()!.port}`;
   const put = async (path: string, body?: unknown) => {
-    const res = await request(`${base}${path}`, { method: 'PUT', ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const res = await request(`${base}${path}`, { method: 'PUT', headers: { 'x-consul-token': w.controlToken }, ...(body !== undefined && { body: JSON.stringify(body) }) });
     assert.equal(res.status, 200, `${path}: ${res.text}`);
   };
   return {
