@@ -7,28 +7,29 @@ import { PublishedMembers } from './published-members.js';
 import { StaticMembers } from './static-members.js';
 
 export type MemberKind = MemberSpec['kind'];
-export type SourceFactory<K extends MemberKind> = (spec: Extract<MemberSpec, { kind: K }>) => MemberSource;
+/** Makes the source of one pool (named `pool`) from its spec. */
+export type SourceFactory<K extends MemberKind> = (spec: Extract<MemberSpec, { kind: K }>, pool: string) => MemberSource;
 
 export class MemberSources {
-  private readonly factories = new Map<MemberKind, (spec: MemberSpec) => MemberSource>();
+  private readonly factories = new Map<MemberKind, (spec: MemberSpec, pool: string) => MemberSource>();
 
-  /** The supervisor's ready instances by app name (the supervisor is given this as its sink). */
+  /** The supervisor's ready instances by pool name (the supervisor is given this as its sink). */
   readonly published = new PublishedMembers();
 
   constructor() {
     this.register('servers', (spec) => new StaticMembers(spec.servers));
-    this.register('supervisor', (spec) => this.published.source(spec.app));
+    this.register('supervisor', (_spec, pool) => this.published.source(pool));
   }
 
   /** Serves `kind` from now on (replacing what served it). */
   register<K extends MemberKind>(kind: K, factory: SourceFactory<K>): void {
-    this.factories.set(kind, factory as (spec: MemberSpec) => MemberSource);
+    this.factories.set(kind, factory as (spec: MemberSpec, pool: string) => MemberSource);
   }
 
-  create(spec: MemberSpec): MemberSource {
+  create(spec: MemberSpec, pool: string): MemberSource {
     const factory = this.factories.get(spec.kind);
     if (!factory) throw new BalanceError('WHARF_NO_MEMBER_SOURCE', `no member source serves "${spec.kind}" members`);
-    return factory(spec);
+    return factory(spec, pool);
   }
 }
 

@@ -53,7 +53,7 @@ export class PoolDirectory {
     for (const [name, config] of wanted) {
       const key = memberSpecKey(config.members);
       const bound = this.bindings.get(name);
-      planned.set(name, bound && this.pools.has(name) && bound.key === key ? { key } : { key, source: this.sources.create(config.members) });
+      planned.set(name, bound && this.pools.has(name) && bound.key === key ? { key } : { key, source: this.sources.create(config.members, name) });
     }
     const created = new Map<string, UpstreamPool>();
     const get = (name: string): UpstreamPool | undefined => {

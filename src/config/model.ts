@@ -43,8 +43,8 @@ export interface ServerConfig {
 export type MemberSpec =
   /** The servers listed in the file. */
   | { readonly kind: 'servers'; readonly servers: readonly ServerConfig[] }
-  /** The supervised app's ready instances. */
-  | { readonly kind: 'supervisor'; readonly app: string }
+  /** The ready instances the supervisor publishes under the pool's name (an app, or its APP@canary beside it). */
+  | { readonly kind: 'supervisor' }
   /** A registry service's passing instances having every tag listed. */
   | { readonly kind: 'service'; readonly service: string; readonly tags: readonly string[] };
 

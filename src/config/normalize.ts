@@ -159,7 +159,7 @@ export function argvOf(command: string | readonly string[]): string[] {
 function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: string, logs: AppConfig['logs']): AppConfig {
   const argv = argvOf(raw.command ?? []);
   return {
-    ...poolOf(name, raw, timeouts, { kind: 'supervisor', app: name }),
+    ...poolOf(name, raw, timeouts, { kind: 'supervisor' }),
     health: healthOf(raw.health, { intervalMs: 1000, fails: 1 }),
     argv,
     tags: raw.tags ?? [],

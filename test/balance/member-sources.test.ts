@@ -19,16 +19,16 @@ function countingSources(): { sources: MemberSources; live: Map<string, number>;
   const sources = new MemberSources();
   const live = new Map<string, number>();
   const made: string[] = [];
-  sources.register('supervisor', (spec): MemberSource => {
-    made.push(spec.app);
-    const inner = sources.published.source(spec.app);
+  sources.register('supervisor', (_spec, pool): MemberSource => {
+    made.push(pool);
+    const inner = sources.published.source(pool);
     return {
       members: () => inner.members(),
       subscribe(onChange) {
-        live.set(spec.app, (live.get(spec.app) ?? 0) + 1);
+        live.set(pool, (live.get(pool) ?? 0) + 1);
         const off = inner.subscribe(onChange);
         return () => {
-          live.set(spec.app, live.get(spec.app)! - 1);
+          live.set(pool, live.get(pool)! - 1);
           off();
         };
       },
@@ -131,5 +131,16 @@ describe('member sources', () => {
     assert.equal(live.get('web'), 1);
     assert.deepEqual(directory.reconcile(load({ upstreams: { u: { servers: [addr('a')] } } })), ['web']);
     assert.equal(live.get('web'), 0, 'the removed pool let go of its source');
+  });
+
+  test("supervised members are published under the pool's name: a copy of an app's config under another name (APP@canary) has its own", () => {
+    const directory = new PoolDirectory();
+    const snapshot = load({ apps: { web: { command: 'node server.js' } } });
+    const web = snapshot.apps.get('web')!;
+    directory.reconcile({ ...snapshot, apps: new Map([...snapshot.apps, ['web@canary', { ...web, name: 'web@canary' }]]) });
+    directory.sources.published.publish('web', servers('a'));
+    directory.sources.published.publish('web@canary', servers('b'));
+    assert.deepEqual(directory.get('web')!.peers.map(nameOf), ['a']);
+    assert.deepEqual(directory.get('web@canary')!.peers.map(nameOf), ['b']);
   });
 });

@@ -37,7 +37,7 @@ describe('member keys', () => {
     ));
     assert.deepEqual([...snapshot.apps.keys()], ['books']);
     assert.deepEqual(snapshot.apps.get('books')!.tags, ['go', 'v1']);
-    assert.deepEqual(snapshot.apps.get('books')!.members, { kind: 'supervisor', app: 'books' });
+    assert.deepEqual(snapshot.apps.get('books')!.members, { kind: 'supervisor' });
     const catalog = snapshot.upstreams.get('catalog')!;
     assert.deepEqual(catalog.members, { kind: 'service', service: 'catalog-svc', tags: [] });
     assert.equal(catalog.balance, 'random');
