@@ -180,11 +180,12 @@ class ProxiedRequest implements AttemptOwner, PickContext {
 
   /** Decides whether a failed attempt can be retried on another peer. */
   canRetry(kind: RetryKind): boolean {
-    if (this.done || this.ex.res.destroyed) return false;
-    if (this.tried.size > this.config.retries || Date.now() >= this.deadline) return false;
-    const bodySent = this.body?.started ?? false;
-    if (kind === 'connect') return !bodySent;
-    return IDEMPOTENT.has(this.ex.method) && !bodySent;
+    if (this.done || this.ex.res.destroyed || Date.now() >= this.deadline) return false;
+    if (this.body?.started) return false;
+    // Never sent (nginx's proxy_next_upstream error with tries 0): every other server, then
+    // the backups, within this one request; `retries` counts only requests that were sent.
+    if (kind === 'connect') return true;
+    return this.tried.size <= this.config.retries && IDEMPOTENT.has(this.ex.method);
   }
 
   recordFailure(failure: Failure): void {

@@ -124,6 +124,19 @@ describe('balancing matches nginx', { skip }, () => {
     assert.deepEqual(seen.wharf, seen.nginx);
   });
 
+  test('refused primaries: the first request is answered by a backup, as nginx with proxy_next_upstream_tries 0', async () => {
+    // wharf's default retries (1) bounds only requests that were sent; a refused connection
+    // sent nothing, so every primary and then the backups are tried within the one request.
+    const spec: UpstreamSpec = {
+      retries: 1,
+      nginxTries: 0,
+      servers: [{ address: DEAD_1 }, { address: DEAD_2 }, { backend: 'c', backup: true }],
+    };
+    const { nginx, wharf } = await both(spec, times(4));
+    assert.equal(answers(nginx), 'cccc', 'nginx itself');
+    assert.deepEqual(wharf, nginx);
+  });
+
   test('backups stay idle while one primary still answers', async () => {
     const spec: UpstreamSpec = { retries: 2, servers: [{ backend: 'a' }, { address: DEAD_1 }, { backend: 'c', backup: true }] };
     const { nginx, wharf } = await both(spec, times(6));

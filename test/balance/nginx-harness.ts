@@ -34,6 +34,8 @@ export interface UpstreamSpec {
   readonly hashKey?: 'uri';
   /** Further servers tried after a failed attempt (nginx: proxy_next_upstream_tries = retries + 1). */
   readonly retries: number;
+  /** nginx's proxy_next_upstream_tries when it differs from retries + 1 (0 = every server). */
+  readonly nginxTries?: number;
   readonly servers: readonly ServerSpec[];
 }
 
@@ -155,7 +157,7 @@ http {
     location / {
       proxy_pass http://u;
       proxy_next_upstream error timeout;
-      proxy_next_upstream_tries ${spec.retries + 1};
+      proxy_next_upstream_tries ${spec.nginxTries ?? spec.retries + 1};
       proxy_connect_timeout 2s;
     }
   }
