@@ -82,6 +82,13 @@ export class EdgeHandler {
       ex.bytesOut = sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
       return;
     }
+    if (req.method === 'TRACE') {
+      // nginx refuses TRACE on every location: echoing a request back exposes its cookies.
+      ex.status = 405;
+      ex.reason = 'method_not_allowed';
+      ex.bytesOut = sendText(res, 405);
+      return;
+    }
     const route = this.route(ex, runtime.router);
     if (!route) {
       ex.reason = 'no_route';

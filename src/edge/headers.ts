@@ -143,8 +143,10 @@ export function headerObject(flat: readonly string[]): OutgoingHttpHeaders {
 /**
  * The path routes are matched against, as nginx matches locations: percent-escapes decoded (so
  * "/%61dmin" cannot slip past the rules of "/admin" to an upstream that decodes it), "." and
- * ".." segments resolved, repeated slashes merged. A broken escape or a NUL byte makes the
- * path invalid: undefined, which the edge answers with 400.
+ * ".." segments resolved, repeated slashes merged. A ";" ends a segment for matching (path
+ * parameters, also when sent as %3B): servlet-style backends read "/admin;x" as "/admin", so its
+ * route must guard it. A broken escape, a NUL byte or a ".." above the root makes the path
+ * invalid: undefined, which the edge answers with 400 (as nginx does).
  */
 export function normalizePath(path: string): string | undefined {
   let decoded = path;
@@ -158,13 +160,18 @@ export function normalizePath(path: string): string | undefined {
     }
     if (decoded.includes('\0')) return undefined;
   }
-  if (!decoded.includes('/.') && !decoded.includes('//')) return decoded;
+  if (!decoded.includes('/.') && !decoded.includes('//') && !decoded.includes(';')) return decoded;
   const out: string[] = [];
   const segments = decoded.split('/');
   for (let i = 1; i < segments.length; i++) {
-    const segment = segments[i]!;
-    if (segment === '..') out.pop();
-    else if (segment !== '.' && segment !== '') out.push(segment);
+    let segment = segments[i]!;
+    const parameters = segment.indexOf(';');
+    if (parameters >= 0) segment = segment.slice(0, parameters);
+    if (segment === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+      if (i === segments.length - 1) out.push('');
+    } else if (segment !== '.' && segment !== '') out.push(segment);
     else if (i === segments.length - 1) out.push('');
   }
   return `/${out.join('/')}`;

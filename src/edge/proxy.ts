@@ -84,7 +84,8 @@ class ProxiedRequest implements AttemptOwner, PickContext {
     this.headers = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: ex.clientIp,
       proto: ex.proto,
-      host: ex.hostHeader || ex.host,
+      // An HTTP/1.0 request may name no host: the upstream then gets the pool's name, as nginx's $proxy_host.
+      host: ex.hostHeader || ex.host || options.pool.name,
       hostOverride: config.hostHeader,
     });
     const url = req.url ?? '/';

@@ -133,7 +133,8 @@ function accepting(port: number): Promise<boolean> {
   });
 }
 
-export async function startNginx(spec: UpstreamSpec, backends: Map<string, Backend>): Promise<RunningNginx> {
+/** `locations`: nginx location blocks placed before the catch-all `location /` that proxies to u. */
+export async function startNginx(spec: UpstreamSpec, backends: Map<string, Backend>, locations = ''): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), 'wharf-nginx-'));
   await chmod(dir, 0o755);
   for (let attempt = 0; ; attempt++) {
@@ -154,6 +155,7 @@ http {
   ${nginxUpstream(spec, backends)}
   server {
     listen 127.0.0.1:${port};
+    ${locations}
     location / {
       proxy_pass http://u;
       proxy_next_upstream error timeout;

@@ -38,13 +38,25 @@ routes:
     assert.equal(await statusOf('/public/page'), 200);
   });
 
-  for (const target of ['/%61dmin/users', '/%61%64%6D%69%6E', '/public/../admin/users', '/x/%2e%2e/admin', '//admin', '/./admin/', '/public/%2e%2e%2fadmin']) {
+  for (const target of ['/%61dmin/users', '/%61%64%6D%69%6E', '/public/../admin/users', '/x/%2e%2e/admin', '//admin', '/./admin/', '/public/%2e%2e%2fadmin', '/admin;x', '/admin%3Bx/users', '/admin;a=b/../admin/x', '/x/..;y/admin']) {
     test(`${target} is matched as /admin`, async () => {
       const seen = backend.seen.length;
       assert.equal(await statusOf(target), 403);
       assert.equal(backend.seen.length, seen);
     });
   }
+
+  test('a path that climbs above the root is 400 and never forwarded', async () => {
+    const seen = backend.seen.length;
+    for (const target of ['/../a', '/a/../../g', '/a/%2e%2e/..%2F..', '/a;x/../..;y/b']) assert.equal(await statusOf(target), 400, target);
+    assert.equal(backend.seen.length, seen);
+  });
+
+  test('TRACE is refused with 405, as nginx does', async () => {
+    const seen = backend.seen.length;
+    assert.equal((await rawExchange(port, 'TRACE /public HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n')).status, 405);
+    assert.equal(backend.seen.length, seen);
+  });
 
   test('a broken escape or an encoded NUL is 400', async () => {
     assert.equal(await statusOf('/a%zz'), 400);
