@@ -12,9 +12,11 @@ import type { Exchange } from './exchange.js';
 import { clientResponseHead } from './headers.js';
 import { writeHeadList } from './responses.js';
 import type { ResponseSink, SinkFactory } from './response-sink.js';
+import { cutResponse, RETRYABLE_STATUS, upstreamFailureOf, type UpstreamErrorKind } from './upstream-errors.js';
 
 export type Failure = { readonly status: number; readonly reason: string };
-export type RetryKind = 'connect' | 'reset' | 'status';
+/** What failed: the catalog's kinds, or an upstream answer of 502/503/504. */
+export type RetryKind = UpstreamErrorKind | 'status';
 
 /** The request an attempt belongs to: where outcomes go and retries come from. */
 export interface AttemptOwner {
@@ -28,16 +30,6 @@ export interface AttemptOwner {
   start(): void;
   recordFailure(failure: Failure): void;
   fail(failure: Failure): void;
-}
-
-const RETRY_STATUS = new Set([502, 503, 504]);
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** nginx's mapping: a timeout (connecting or reading) is 504, any other upstream failure 502. */
-function failureOf(code: string, connect: boolean): Failure {
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { status: 504, reason: 'upstream_timeout' };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, reason: 'upstream_connect_timeout' };
-  return { status: 502, reason: connect ? 'upstream_connect_error' : 'upstream_reset' };
 }
 
 export class Attempt implements Dispatcher.DispatchHandler {
@@ -77,7 +69,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.firstByteMs = performance.now() - this.startedAt;
     this.status = statusCode;
     const { ex } = this.request;
-    if (RETRY_STATUS.has(statusCode) && this.request.canRetry('status')) {
+    if (RETRYABLE_STATUS.has(statusCode) && this.request.canRetry('status')) {
       this.retrying = true;
       this.settle(false, `status ${statusCode}`);
       this.abortUpstream?.(new Error(`upstream answered ${statusCode}; trying the next one`));
@@ -112,7 +104,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (this.retrying) return;
     const { ex } = this.request;
     this.request.done = true;
-    this.settle(!RETRY_STATUS.has(this.status), '');
+    this.settle(!RETRYABLE_STATUS.has(this.status), '');
     if (ex.req.readableEnded === false && !ex.req.complete) ex.req.resume();
     this.sink!.end();
   }
@@ -132,8 +124,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
       request.fail({ status: 413, reason: 'body_too_large' });
       return;
     }
-    const connect = CONNECT_ERRORS.has(code);
-    const failure = failureOf(code, connect);
+    const failure = upstreamFailureOf(code);
     if (this.sink && this.receivedBytes === this.expectedBytes) {
       // The whole body arrived; undici only noticed the peer closing its idle keep-alive socket
       // while a slow client (or limit_rate) kept the response paused. Finish normally.
@@ -144,14 +135,14 @@ export class Attempt implements Dispatcher.DispatchHandler {
     }
     this.settle(false, `${code || error.message}`);
     if (this.sink) {
-      // Headers already went to the client: all we can do is cut the connection.
+      // Headers already went to the client: cut the response so it cannot pass for a whole one.
       request.done = true;
       request.ex.reason = failure.reason;
-      request.ex.res.destroy();
+      cutResponse(request.ex.res);
       return;
     }
     request.recordFailure(failure);
-    if (request.canRetry(connect ? 'connect' : 'reset')) request.start();
+    if (request.canRetry(failure.kind)) request.start();
     else request.fail(failure);
   }
 

@@ -3,6 +3,7 @@ import { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Http1Response } from './http1/response.js';
 import { headerObject } from './headers.js';
+import { cutResponse } from './upstream-errors.js';
 
 export type AnyResponse = ServerResponse | Http2ServerResponse | Http1Response;
 
@@ -19,7 +20,7 @@ export function statusText(status: number): string {
 /** Answers with a short text body; returns the body's size in bytes for the access log. */
 export function sendText(res: AnyResponse, status: number, headers?: Readonly<Record<string, string>>, body?: string): number {
   if (res.headersSent) {
-    res.destroy();
+    cutResponse(res);
     return 0;
   }
   const text = `${body ?? statusText(status)}\n`;
