@@ -8,8 +8,8 @@ import { Exchange, type AnyRequest } from './exchange.js';
 import { hostOf, type Router } from './router.js';
 import type { CompiledRoute, Runtime } from './runtime.js';
 import { normalizePath, rawHeader } from './headers.js';
-import { rawErrorResponse, sendText, type AnyResponse } from './responses.js';
-import { proxyUpgrade } from './upgrade.js';
+import { sendText, type AnyResponse } from './responses.js';
+import { UpgradeResponse } from './upgrade-response.js';
 import { hasBody } from './request-body.js';
 import type { Rejection, Verdict } from '../guard/guard.js';
 import { runGuards } from '../guard/chain.js';
@@ -101,39 +101,27 @@ export class EdgeHandler {
 
   readonly handleUpgrade = (req: IncomingMessage | Http1Request, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
     const runtime = this.runtime;
-    const real = this.begin(req, undefined, runtime, proto);
-    let ended = false;
-    const finish = () => {
-      if (ended) return;
-      ended = true;
-      this.end(real);
-    };
-    if (real.status === 400) {
-      socket.end(rawErrorResponse(400));
-      finish();
+    const res = new UpgradeResponse(socket, head);
+    const ex = this.begin(req, res, runtime, proto);
+    (res as TaggedResponse)[EXCHANGE] = ex;
+    res.on('close', this.onResponseClose);
+    if (ex.status === 400) {
+      ex.bytesOut = sendText(res, 400);
       return;
     }
-    const route = this.route(real, runtime.router);
-    if (!route?.pool) {
-      real.status = 404;
-      real.reason = 'no_route';
-      socket.end(rawErrorResponse(404));
-      finish();
+    const route = this.route(ex, runtime.router);
+    if (!route?.proxy) {
+      ex.status = 404;
+      ex.reason = 'no_route';
+      ex.bytesOut = sendText(res, 404);
       return;
     }
+    const protocol = rawHeader(req.rawHeaders, 'upgrade') ?? 'websocket';
     const proceed = (verdict: Verdict) => {
-      if (verdict) {
-        this.reject(real, route, verdict);
-        socket.end(rawErrorResponse(verdict.status));
-        finish();
-        return;
-      }
-      proxyUpgrade(real, socket, head, route.pool!, runtime.snapshot.timeouts.upstreamConnectMs, finish);
+      if (verdict) this.reject(ex, route, verdict);
+      else if (!res.destroyed) route.proxy!.upgrade(ex, protocol);
     };
-    void Promise.resolve(runGuards(route.guards, real)).then(proceed, () => {
-      socket.destroy();
-      finish();
-    });
+    void Promise.resolve(runGuards(route.guards, ex)).then(proceed, () => socket.destroy());
   };
 
   /** Starts an exchange; one the edge refuses to route (bad target, Host or path) has status 400. */

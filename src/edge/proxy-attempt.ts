@@ -5,7 +5,9 @@
 // which undici's HTTP/1 client calls directly. The newer controller hooks go through a
 // wrapper that parses every response head into an object first; wharf only needs the raw
 // pairs, so the raw hooks save that object and the wrapper (about 4 µs a request).
+import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { UpgradeResponse } from './upgrade-response.js';
 import type { Peer } from '../balance/peer.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { Exchange } from './exchange.js';
@@ -86,6 +88,19 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.sink = this.request.sink(ex.res);
     writeHeadList(ex.res, statusCode, head.headers);
     return !this.paused;
+  }
+
+  /** The upstream switched protocols (101): from here on the two sockets are simply piped. */
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: Duplex): void {
+    this.firstByteMs = performance.now() - this.startedAt;
+    this.status = statusCode;
+    const { ex } = this.request;
+    this.request.done = true;
+    ex.status = statusCode;
+    ex.upstreamMs = this.firstByteMs;
+    ex.upgraded = true;
+    // The peer stays counted in flight (least_conn) until the tunnel closes.
+    (ex.res as UpgradeResponse).switchProtocols(rawHeaders ?? [], socket, () => this.settle(true, ''));
   }
 
   onData(chunk: Buffer): boolean {

@@ -34,14 +34,24 @@ export class ProxyRoute {
   constructor(private readonly options: ProxyRouteOptions) {}
 
   handle(ex: Exchange): void {
-    const pool = this.options.split ? this.options.split.choose(this.options.pool, ex) : this.options.pool;
-    ex.pool = pool.name;
-    const request = new ProxiedRequest(ex, this.options, pool);
+    const request = new ProxiedRequest(ex, this.options, this.poolFor(ex));
     // Node announces an HTTP/1 request as soon as its head is parsed, before it has looked at
     // body bytes that came in the same read. Waiting one turn lets a broken body (a bad chunk
     // size) fail the connection first, so such a request is never forwarded at all.
     if (request.hasBody && ex.req.httpVersionMajor === 1) setImmediate(startUnlessBroken, request);
     else request.start();
+  }
+
+  /** An Upgrade request (WebSocket) whose `ex.res` is an UpgradeResponse: the same path, no body. */
+  upgrade(ex: Exchange, protocol: string): void {
+    new ProxiedRequest(ex, this.options, this.poolFor(ex), protocol).start();
+  }
+
+  /** The route's pool, or its canary when the split chose that. */
+  private poolFor(ex: Exchange): UpstreamPool {
+    const pool = this.options.split ? this.options.split.choose(this.options.pool, ex) : this.options.pool;
+    ex.pool = pool.name;
+    return pool;
   }
 }
 
@@ -77,10 +87,12 @@ class ProxiedRequest implements AttemptOwner, PickContext {
     readonly options: ProxyRouteOptions,
     /** The route's pool, or its canary when the split chose that. */
     private readonly target: UpstreamPool,
+    /** The protocol an Upgrade request asks for (undici sends Connection/Upgrade itself). */
+    private readonly upgrade?: string,
   ) {
     const req = ex.req;
     const config = target.config;
-    this.body = hasBody(req) ? new RequestBody(req, options.maxBody) : null;
+    this.body = upgrade === undefined && hasBody(req) ? new RequestBody(req, options.maxBody) : null;
     this.headers = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: ex.clientIp,
       proto: ex.proto,
@@ -174,6 +186,7 @@ class ProxiedRequest implements AttemptOwner, PickContext {
         body: this.body,
         headersTimeout: this.config.readTimeoutMs,
         bodyTimeout: this.config.readTimeoutMs,
+        upgrade: this.upgrade,
       },
       attempt,
     );

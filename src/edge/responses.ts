@@ -2,10 +2,11 @@
 import { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Http1Response } from './http1/response.js';
+import type { UpgradeResponse } from './upgrade-response.js';
 import { headerObject } from './headers.js';
 import { cutResponse } from './upstream-errors.js';
 
-export type AnyResponse = ServerResponse | Http2ServerResponse | Http1Response;
+export type AnyResponse = ServerResponse | Http2ServerResponse | Http1Response | UpgradeResponse;
 
 const TEXT: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -28,7 +29,7 @@ export function sendText(res: AnyResponse, status: number, headers?: Readonly<Re
   const head: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': length };
   if (headers) Object.assign(head, headers);
   (res as ServerResponse).writeHead(status, head);
-  res.end(text);
+  (res as ServerResponse).end(text);
   return length;
 }
 

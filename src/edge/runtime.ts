@@ -11,7 +11,7 @@ import { resolveClientIp } from '../net/real-ip.js';
 import { hashKeyReader } from '../balance/hash-key.js';
 import { Router, type Routable } from './router.js';
 import { ProxyRoute } from './proxy.js';
-import { StaticHandler } from './static/static-handler.js';
+import { StaticHandler, type StaticResponse } from './static/static-handler.js';
 import { directSink, throttledSink } from './response-sink.js';
 import type { DispatcherTable } from './dispatchers.js';
 import type { Exchange } from './exchange.js';
@@ -28,8 +28,9 @@ export interface CompiledRoute extends Routable {
   readonly name: string;
   readonly guards: readonly Guard[];
   readonly handler: RouteHandler;
-  /** Set for proxy routes: WebSocket upgrades go to this pool. */
+  /** Set for proxy routes: the pool, and the proxy WebSocket upgrades go through. */
   readonly pool?: UpstreamPool;
+  readonly proxy?: ProxyRoute;
 }
 
 export interface RuntimeDeps {
@@ -70,7 +71,7 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
     const files = new StaticHandler(action.root);
     return {
       ...base,
-      handler: { handle: (ex) => files.handle(ex.req, ex.res, stripPrefix(rawPathOf(ex.req.url ?? '/'), prefix)) },
+      handler: { handle: (ex) => files.handle(ex.req, ex.res as StaticResponse, stripPrefix(rawPathOf(ex.req.url ?? '/'), prefix)) },
     };
   }
   if (action.kind === 'redirect') {
@@ -101,7 +102,7 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
     sink: route.limitRate > 0 ? throttledSink(() => createThrottle(route.limitRate, route.limitRateAfter)) : directSink,
     hashValue: readHashKey ? (ex) => readHashKey({ url: ex.req.url ?? '/', headers: ex.req.headers }, ex.clientIp) : undefined,
   });
-  return { ...base, handler: proxy, pool };
+  return { ...base, handler: proxy, pool, proxy };
 }
 
 function rawPathOf(url: string): string {
