@@ -5,6 +5,7 @@ import type { RouteConfig, Snapshot } from '../config/model.js';
 import type { PoolLookup } from '../balance/pool-directory.js';
 import type { Guard } from '../guard/guard.js';
 import { buildGuards } from '../guard/chain.js';
+import type { LimitLease } from '../guard/limit-store.js';
 import { createThrottle } from '../guard/limit-rate.js';
 import { AddressSet } from '../net/cidr.js';
 import { resolveClientIp } from '../net/real-ip.js';
@@ -39,6 +40,8 @@ export interface RuntimeDeps {
   readonly dispatchers: DispatcherTable;
   /** Canary splits: which of an app's pools a request goes to. */
   readonly split?: TrafficSplit;
+  /** Limit guards kept across reloads (see LimitStore); the caller adopts it once this runtime is live. */
+  readonly limits?: LimitLease;
 }
 
 export class Runtime {
@@ -63,7 +66,7 @@ export class Runtime {
 }
 
 function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps): CompiledRoute {
-  const guards = buildGuards(route, { maxKeys: snapshot.maxGuardKeys });
+  const guards = buildGuards(route, { maxKeys: snapshot.maxGuardKeys, limits: deps.limits });
   const base = { config: route, name: route.name, hosts: route.hosts, path: route.path, guards };
   const prefix = route.path === '/' ? '' : route.path.replace(/\/+$/, '');
   const action = route.action;

@@ -10,21 +10,29 @@ import { BodySizeGuard } from './body-size.js';
 import type { Guard, GuardRequest, Verdict } from './guard.js';
 import { LimitConnGuard } from './limit-conn.js';
 import { LimitReqGuard } from './limit-req.js';
+import type { LimitLease } from './limit-store.js';
 
 export interface GuardDeps {
   /** limits.max_keys: cap on per-key state (limit_req buckets) per guard. */
   readonly maxKeys: number;
+  /** Where limit guards (and their state) are kept across reloads; without it each build starts fresh. */
+  readonly limits?: LimitLease;
 }
 
 /** Throws GuardConfigError (code WHARF_ACCESS_RULE_INVALID / WHARF_HTPASSWD_*) for a bad rule or file. */
 export function buildGuards(route: RouteConfig, deps: GuardDeps): Guard[] {
   const guards: Guard[] = [];
   if (route.access !== undefined && route.access.length > 0) guards.push(new AccessGuard(route.access));
-  if (route.limitReq !== undefined) {
-    guards.push(new LimitReqGuard({ config: route.limitReq, routeName: route.name, maxKeys: deps.maxKeys }));
+  const where = `${route.hosts.join(',')} ${route.path}`;
+  const kept = <G extends Guard>(identity: string, create: () => G): G => (deps.limits ? deps.limits.obtain(identity, create) : create());
+  const limitReq = route.limitReq;
+  if (limitReq !== undefined) {
+    const identity = `limit_req ${where} ${JSON.stringify(limitReq)} ${deps.maxKeys}`;
+    guards.push(kept(identity, () => new LimitReqGuard({ config: limitReq, routeName: route.name, maxKeys: deps.maxKeys })));
   }
-  if (route.limitConn !== undefined && (route.limitConn.perIp > 0 || route.limitConn.total > 0)) {
-    guards.push(new LimitConnGuard(route.limitConn));
+  const limitConn = route.limitConn;
+  if (limitConn !== undefined && (limitConn.perIp > 0 || limitConn.total > 0)) {
+    guards.push(kept(`limit_conn ${where} ${JSON.stringify(limitConn)}`, () => new LimitConnGuard(limitConn)));
   }
   if (route.auth !== undefined) guards.push(new BasicAuthGuard({ htpasswd: route.auth.htpasswd, realm: route.auth.realm }));
   if (route.maxBody > 0) guards.push(new BodySizeGuard(route.maxBody));
