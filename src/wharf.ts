@@ -36,6 +36,7 @@ import { servicesStatus } from './registry/registry-status.js';
 import { RegistryMemberSource } from './registry/registry-member-source.js';
 import { registerServiceMetrics } from './observe/metrics/services.js';
 import { json } from './control/control-server.js';
+import { LimitStore } from './guard/limit-store.js';
 
 export interface WharfOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -44,10 +45,21 @@ export interface WharfOptions {
   readonly stdout?: Writable;
 }
 
+/** How far a reload got, phase by phase: a failure says what is live and what is not. */
+export interface ReloadPhases {
+  /** The file was read and validated. */
+  readonly config: 'ok' | 'failed';
+  /** Routes, guards, pools, listeners, registry, access log, control and alert settings: all live, or none (the old edge serves on). */
+  readonly edge: 'applied' | 'failed' | 'skipped';
+  /** Apps started, stopped and changed to match the file; 'failed' leaves the new edge live. */
+  readonly apps: 'reconciled' | 'failed' | 'skipped';
+}
+
 export interface ReloadResult {
   readonly ok: boolean;
   readonly hash?: string;
   readonly errors?: readonly string[];
+  readonly phases: ReloadPhases;
 }
 
 export class Wharf {
@@ -70,7 +82,10 @@ export class Wharf {
   readonly registry: RegistryRuntime;
   private accessLog: AccessLog;
   private snapshotValue: Snapshot;
-  private reloading: Promise<ReloadResult> | undefined;
+  private reloadRunning: Promise<ReloadResult> | undefined;
+  /** The run that starts after the running one: every reload asked meanwhile shares it. */
+  private reloadQueued: Promise<ReloadResult> | undefined;
+  private readonly limits = new LimitStore();
   private controlTokenValue = '';
 
   private constructor(snapshot: Snapshot, private readonly options: WharfOptions) {
@@ -101,7 +116,10 @@ export class Wharf {
       stateDir: snapshot.stateDir,
     });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
-    this.edge = new EdgeHandler(new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split }), {
+    const limits = this.limits.lease();
+    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split, limits });
+    this.limits.adopt(limits);
+    this.edge = new EdgeHandler(runtime, {
       record: (record) => this.record(record),
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
@@ -242,50 +260,89 @@ export class Wharf {
     return buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime, this.observe.rates, servicesStatus(this.registry.registry.services()));
   }
 
-  /** Re-reads the config file; a bad file is rejected whole and the running config stays. */
+  /**
+   * Re-reads the config file; a bad file is rejected whole and the running config stays. The
+   * latest request wins: one asked while a reload runs starts a new run after it (reading the
+   * file then), shared by every request asked in the meantime, as Traefik's watcher coalesces.
+   */
   reload(): Promise<ReloadResult> {
-    this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
-    return this.reloading;
+    if (!this.reloadRunning) return this.runReload();
+    this.reloadQueued ??= this.reloadRunning.then(() => {
+      this.reloadQueued = undefined;
+      return this.runReload();
+    });
+    return this.reloadQueued;
   }
 
+  private runReload(): Promise<ReloadResult> {
+    const run = this.doReload().finally(() => {
+      if (this.reloadRunning === run) this.reloadRunning = undefined;
+    });
+    this.reloadRunning = run;
+    return run;
+  }
+
+  /** validate -> build and swap the edge (all or nothing) -> reconcile apps; each phase reported. */
   private async doReload(): Promise<ReloadResult> {
     let snapshot: Snapshot;
     try {
       snapshot = await this.loader.load(this.snapshotValue.file);
     } catch (error) {
       const errors = error instanceof ConfigError ? error.message.split('\n') : [(error as Error).message];
-      this.logger.error({ errors }, 'config reload rejected; the running config stays');
-      this.events.emit('reload', { ok: false, errors });
-      return { ok: false, errors };
+      return this.reloadFailed(errors, { config: 'failed', edge: 'skipped', apps: 'skipped' }, 'config reload rejected; the running config stays');
     }
     try {
-      const staged = this.pools.stage(this.withReleases(snapshot));
-      const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.split });
+      const commitEdge = this.stageEdge(snapshot);
       await this.applyListeners(snapshot);
       await this.registry.apply(snapshot.registry);
+      await commitEdge();
+    } catch (error) {
+      return this.reloadFailed([(error as Error).message], { config: 'ok', edge: 'failed', apps: 'skipped' }, 'config reload failed; the running config stays');
+    }
+    try {
+      await this.releases.load(snapshot.apps.keys());
+      await this.applyApps();
+    } catch (error) {
+      const errors = [`apps not reconciled (the new routes and upstreams are live): ${(error as Error).message}`];
+      return this.reloadFailed(errors, { config: 'ok', edge: 'applied', apps: 'failed' }, 'config reload half applied: edge live, apps not reconciled', snapshot.hash);
+    }
+    const phases: ReloadPhases = { config: 'ok', edge: 'applied', apps: 'reconciled' };
+    this.logger.info({ hash: snapshot.hash, phases }, 'config reloaded');
+    this.events.emit('reload', { ok: true, hash: snapshot.hash });
+    return { ok: true, hash: snapshot.hash, phases };
+  }
+
+  /**
+   * Builds the new pools, runtime and limit lease without touching what is live (a bad route
+   * throws here); the returned commit swaps them in with the access log, control, health-check
+   * and alert settings of `snapshot`.
+   */
+  private stageEdge(snapshot: Snapshot): () => Promise<void> {
+    const staged = this.pools.stage(this.withReleases(snapshot));
+    const limits = this.limits.lease();
+    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.split, limits });
+    return async () => {
+      const control = await this.controlSettings(snapshot);
       staged.commit();
+      this.limits.adopt(limits);
+      this.edge.runtime = runtime;
       if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {
         const old = this.accessLog;
         this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, this.options.stdout);
         void old.close();
       }
-      this.edge.runtime = runtime;
       this.snapshotValue = snapshot;
-      this.control.configure(await this.controlSettings(snapshot));
+      this.control.configure(control);
       for (const warning of snapshot.warnings) this.logger.warn(warning);
       this.watchHealth(snapshot);
-      await this.releases.load(snapshot.apps.keys());
-      await this.applyApps();
-    } catch (error) {
-      const errors = [(error as Error).message];
-      this.logger.error({ errors }, 'config reload failed while applying');
-      this.events.emit('reload', { ok: false, errors });
-      return { ok: false, errors };
-    }
-    this.logger.info({ hash: snapshot.hash }, 'config reloaded');
-    this.observe.configure(snapshot);
-    this.events.emit('reload', { ok: true, hash: snapshot.hash });
-    return { ok: true, hash: snapshot.hash };
+      this.observe.configure(snapshot);
+    };
+  }
+
+  private reloadFailed(errors: string[], phases: ReloadPhases, message: string, hash?: string): ReloadResult {
+    this.logger.error({ errors, phases }, message);
+    this.events.emit('reload', { ok: false, errors });
+    return { ok: false, hash, errors, phases };
   }
 
   /** SIGUSR1: reopen log files (logrotate). */
@@ -343,13 +400,9 @@ export class Wharf {
     const settings = { clientHeaderMs: snapshot.timeouts.clientHeaderMs, keepaliveMs: snapshot.timeouts.keepaliveMs, maxHeaderSize: snapshot.maxHeaderSize };
     const started: Listener[] = [];
     try {
+      // New listeners first: if one cannot bind, the existing ones have not been changed yet.
       for (const [key, config] of wanted) {
-        const existing = this.listeners.get(key);
-        if (existing) {
-          existing.updateCertificates(config);
-          existing.updateSettings(settings);
-          continue;
-        }
+        if (this.listeners.has(key)) continue;
         const listener = new Listener(
           config,
           this.edge,
@@ -363,6 +416,11 @@ export class Wharf {
     } catch (error) {
       await Promise.all(started.map((l) => l.close(Promise.resolve())));
       throw error;
+    }
+    for (const [key, config] of wanted) {
+      const existing = this.listeners.get(key);
+      existing?.updateCertificates(config);
+      existing?.updateSettings(settings);
     }
     for (const listener of started) this.listeners.set(listener.key, listener);
     for (const [key, listener] of this.listeners) {
