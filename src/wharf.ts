@@ -10,6 +10,7 @@ import { DispatcherTable } from './edge/dispatchers.js';
 import { AccessLog } from './edge/access-log.js';
 import { Runtime } from './edge/runtime.js';
 import { EdgeHandler } from './edge/edge-handler.js';
+import type { RetryLog } from './edge/proxy.js';
 import { Listener, listenerKey } from './edge/listener.js';
 import type { AccessRecord } from './edge/access-record.js';
 import { EventBus } from './observe/events.js';
@@ -87,6 +88,13 @@ export class Wharf {
   private reloadQueued: Promise<ReloadResult> | undefined;
   private readonly limits = new LimitStore();
   private controlTokenValue = '';
+  /** Every retry in wharf's log (the json access log has them in each try). */
+  private readonly retryLog: RetryLog = {
+    retried: (ex, reason) =>
+      this.logger.info({ route: ex.route, upstream: ex.pool, method: ex.method, url: ex.url, client: ex.clientIp, peer: ex.tries.at(-1)?.peer, reason }, 'retrying on another server'),
+    denied: (ex, kind) =>
+      this.logger.warn({ route: ex.route, upstream: ex.pool, method: ex.method, url: ex.url, client: ex.clientIp, kind }, 'not retried: the retry budget is spent'),
+  };
 
   private constructor(snapshot: Snapshot, private readonly options: WharfOptions) {
     this.snapshotValue = snapshot;
@@ -117,7 +125,7 @@ export class Wharf {
     });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
     const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split, limits });
+    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split, limits, retryLog: this.retryLog });
     this.limits.adopt(limits);
     this.edge = new EdgeHandler(runtime, {
       record: (record) => this.record(record),
@@ -320,7 +328,7 @@ export class Wharf {
   private stageEdge(snapshot: Snapshot): () => Promise<void> {
     const staged = this.pools.stage(this.withReleases(snapshot));
     const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.split, limits });
+    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.split, limits, retryLog: this.retryLog });
     return async () => {
       const control = await this.controlSettings(snapshot);
       staged.commit();

@@ -7,6 +7,7 @@ import type { Balancer, PeerSet, PickContext } from './balancer.js';
 import { createBalancer } from './algorithms.js';
 import { Peer, PeerTable } from './peer.js';
 import { WaitQueue } from './wait-queue.js';
+import { RetryBudget } from './retry-budget.js';
 
 export interface Outcome {
   /** false when the attempt failed in a way that counts against the peer (passive health). */
@@ -40,6 +41,8 @@ export class UpstreamPool {
   /** nginx's lone-server rule: one primary and no backups is never benched by max_fails. */
   private single = false;
   private readonly waiting = new WaitQueue();
+  /** Lives with the pool, so a reload does not refill it. */
+  readonly retryBudget: RetryBudget;
   private readonly drainWaiters = new Map<Peer, (() => void)[]>();
   /** The pick in progress: what `available` checks against (no allocation per pick). */
   private pickTried: ReadonlySet<Peer> = NOTHING_TRIED;
@@ -52,6 +55,7 @@ export class UpstreamPool {
     servers: readonly ServerConfig[] = [],
   ) {
     this.balancer = createBalancer(config);
+    this.retryBudget = new RetryBudget(config.retryBudget);
     this.primaries = new Tier([], this.available);
     this.backups = new Tier([], this.available);
     this.applyMembers(servers, false);
@@ -75,6 +79,7 @@ export class UpstreamPool {
   configure(config: PoolConfig): void {
     const balanceChanged = config.balance !== this.config.balance || config.hashKey !== this.config.hashKey;
     this.config = config;
+    this.retryBudget.configure(config.retryBudget);
     if (balanceChanged) this.balancer = createBalancer(config);
     this.balancer.reset?.(this.members);
     this.serveWaiters();

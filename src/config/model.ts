@@ -55,8 +55,11 @@ export interface PoolConfig {
   readonly hashKey: string;
   readonly leastTime: 'first_byte' | 'last_byte';
   readonly keepalive: number;
+  /** Retries of a request that was sent (idempotent only); a never-sent request tries every server. */
   readonly retries: number;
   readonly retryTimeoutMs: number;
+  /** Retries of sent requests stay under `percent` of the last 10 s of requests, plus `minRetries`. */
+  readonly retryBudget: { readonly percent: number; readonly minRetries: number };
   readonly connectTimeoutMs: number;
   readonly readTimeoutMs: number;
   readonly queue?: { readonly size: number; readonly timeoutMs: number };

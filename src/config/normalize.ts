@@ -117,14 +117,21 @@ function poolOf(name: string, raw: RawUpstream | RawApp, timeouts: TimeoutsConfi
     hashKey: raw.hash_key ?? 'ip',
     leastTime: raw.least_time ?? 'first_byte',
     keepalive: raw.keepalive ?? DEFAULTS.keepalive,
-    retries: raw.retries ?? DEFAULTS.retries,
-    retryTimeoutMs: ms(raw.retry_timeout, 0),
+    retries: raw.retries ?? triesAsRetries(raw.next_upstream_tries) ?? DEFAULTS.retries,
+    retryTimeoutMs: ms(raw.retry_timeout ?? raw.next_upstream_timeout, 0),
+    retryBudget: { percent: raw.retry_budget?.percent ?? 20, minRetries: raw.retry_budget?.min_retries ?? 3 },
     connectTimeoutMs: raw.connect_timeout === undefined ? timeouts.upstreamConnectMs : ms(raw.connect_timeout, 0),
     readTimeoutMs: raw.read_timeout === undefined ? timeouts.upstreamReadMs : ms(raw.read_timeout, 0),
     queue: raw.queue && { size: raw.queue.size, timeoutMs: ms(raw.queue.timeout, '60s') },
     health: healthOf(raw.health, { intervalMs: 5000, fails: 1 }),
     hostHeader: raw.host_header,
   };
+}
+
+/** nginx counts the first try too, and 0 means no limit. */
+function triesAsRetries(tries: number | undefined): number | undefined {
+  if (tries === undefined) return undefined;
+  return tries === 0 ? Number.MAX_SAFE_INTEGER : tries - 1;
 }
 
 export function serverOf(raw: RawServer): ServerConfig {

@@ -70,8 +70,19 @@ const PoolKeys = {
   hash_key: Opt(Type.String({ pattern: '^(ip|path|uri|(header|cookie|arg):.+)$', description: 'for balance: hash' })),
   least_time: Opt(Type.Union([Type.Literal('first_byte'), Type.Literal('last_byte')])),
   keepalive: Opt(Type.Integer({ minimum: 0 })),
-  retries: Opt(Type.Integer({ minimum: 0 })),
+  retries: Opt(Type.Integer({ minimum: 0, description: 'further servers tried after a sent request failed (idempotent only); a refused connection always tries every server' })),
   retry_timeout: Opt(Duration),
+  next_upstream_tries: Opt(Type.Integer({ minimum: 0, description: "nginx's proxy_next_upstream_tries: retries + 1 (0 = no limit); used when retries is not set" })),
+  next_upstream_timeout: Opt(Duration),
+  retry_budget: Opt(
+    Type.Object(
+      {
+        percent: Opt(Type.Number({ minimum: 0, maximum: 100, description: 'share of the last 10 s of requests that may be retries (default 20)' })),
+        min_retries: Opt(Type.Integer({ minimum: 0, description: 'retries allowed per 10 s however few requests there were (default 3)' })),
+      },
+      Strict,
+    ),
+  ),
   connect_timeout: Opt(Duration),
   read_timeout: Opt(Duration),
   queue: Opt(Type.Object({ size: Type.Integer({ minimum: 0 }), timeout: Opt(Duration) }, Strict)),

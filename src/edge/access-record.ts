@@ -29,6 +29,8 @@ export interface UpstreamTry {
   readonly status: number;
   readonly error?: string;
   readonly ms: number;
+  /** Set when the request went on to another server after this try: why (upstream_reset, upstream_status_502...). */
+  readonly retry?: string;
 }
 
 export type AccessSink = (record: AccessRecord) => void;

@@ -28,8 +28,8 @@ export interface AttemptOwner {
   /** True once the client has its answer (or left). */
   done: boolean;
   canRetry(kind: RetryKind): boolean;
-  /** Tries the next peer. */
-  start(): void;
+  /** Tries the next peer, `reason` being why this one failed. */
+  retry(reason: string): void;
   recordFailure(failure: Failure): void;
   fail(failure: Failure): void;
 }
@@ -73,9 +73,10 @@ export class Attempt implements Dispatcher.DispatchHandler {
     const { ex } = this.request;
     if (RETRYABLE_STATUS.has(statusCode) && this.request.canRetry('status')) {
       this.retrying = true;
-      this.settle(false, `status ${statusCode}`);
+      const reason = `upstream_status_${statusCode}`;
+      this.settle(false, `status ${statusCode}`, reason);
       this.abortUpstream?.(new Error(`upstream answered ${statusCode}; trying the next one`));
-      this.request.start();
+      this.request.retry(reason);
       return false;
     }
     // 1xx heads other than 101 are informational; undici goes on to the final one.
@@ -148,24 +149,27 @@ export class Attempt implements Dispatcher.DispatchHandler {
       this.sink.end();
       return;
     }
-    this.settle(false, `${code || error.message}`);
     if (this.sink) {
       // Headers already went to the client: cut the response so it cannot pass for a whole one.
+      this.settle(false, code || error.message);
       request.done = true;
       request.ex.reason = failure.reason;
       cutResponse(request.ex.res);
       return;
     }
     request.recordFailure(failure);
-    if (request.canRetry(failure.kind)) request.start();
+    const retry = request.canRetry(failure.kind);
+    this.settle(false, code || error.message, retry ? failure.reason : undefined);
+    if (retry) request.retry(failure.reason);
     else request.fail(failure);
   }
 
-  private settle(ok: boolean, error: string): void {
+  /** `retry`: why the request goes on to another server after this try (logged with the try). */
+  private settle(ok: boolean, error: string, retry?: string): void {
     if (this.settled) return;
     this.settled = true;
     const totalMs = performance.now() - this.startedAt;
     this.request.pool.release(this.peer, { ok, firstByteMs: this.firstByteMs, totalMs });
-    this.request.ex.addTry({ peer: this.peer.address, status: this.status, error: error || undefined, ms: Math.round(totalMs) });
+    this.request.ex.addTry({ peer: this.peer.address, status: this.status, error: error || undefined, ms: Math.round(totalMs), retry });
   }
 }

@@ -28,6 +28,15 @@ export interface ProxyRouteOptions {
   readonly clientBodyTimeoutMs: number;
   readonly sink: SinkFactory;
   readonly hashValue?: (ex: Exchange) => string | undefined;
+  readonly retryLog?: RetryLog;
+}
+
+/** Where retries are told (wharf's log); the access log has them in each try's `retry`. */
+export interface RetryLog {
+  /** The request goes on to another server; `reason` is why the last one failed. */
+  retried(ex: Exchange, reason: string): void;
+  /** A sent request that could have been retried was not: the pool's retry budget is spent. */
+  denied(ex: Exchange, reason: string): void;
 }
 
 export class ProxyRoute {
@@ -106,6 +115,7 @@ class ProxiedRequest implements AttemptOwner, PickContext {
     this.deadline = config.retryTimeoutMs > 0 ? Date.now() + config.retryTimeoutMs : Infinity;
     this.clientIp = ex.clientIp;
     this.hashValue = options.hashValue?.(ex);
+    options.pool.retryBudget.noteRequest();
     if (this.body && options.clientBodyTimeoutMs > 0) {
       // Idle time between body reads. On HTTP/2 this is the stream's own timer (the socket is
       // the whole session's); with no 'timeout' listener Node ends the stream or connection.
@@ -197,9 +207,17 @@ class ProxiedRequest implements AttemptOwner, PickContext {
     if (this.done || this.ex.res.destroyed || Date.now() >= this.deadline) return false;
     if (this.body?.started) return false;
     // Never sent (nginx's proxy_next_upstream error with tries 0): every other server, then
-    // the backups, within this one request; `retries` counts only requests that were sent.
+    // the backups, within this one request; `retries` and the budget count only sent requests.
     if (kind === 'connect') return true;
-    return this.tried.size <= this.config.retries && IDEMPOTENT.has(this.ex.method);
+    if (this.tried.size > this.config.retries || !IDEMPOTENT.has(this.ex.method)) return false;
+    if (this.options.pool.retryBudget.tryRetry()) return true;
+    this.options.retryLog?.denied(this.ex, kind);
+    return false;
+  }
+
+  retry(reason: string): void {
+    this.options.retryLog?.retried(this.ex, reason);
+    this.start();
   }
 
   recordFailure(failure: Failure): void {

@@ -11,7 +11,7 @@ import { AddressSet } from '../net/cidr.js';
 import { resolveClientIp } from '../net/real-ip.js';
 import { hashKeyReader } from '../balance/hash-key.js';
 import { Router, type Routable } from './router.js';
-import { ProxyRoute } from './proxy.js';
+import { ProxyRoute, type RetryLog } from './proxy.js';
 import { StaticHandler, type StaticResponse } from './static/static-handler.js';
 import { directSink, throttledSink } from './response-sink.js';
 import type { DispatcherTable } from './dispatchers.js';
@@ -42,6 +42,7 @@ export interface RuntimeDeps {
   readonly split?: TrafficSplit;
   /** Limit guards kept across reloads (see LimitStore); the caller adopts it once this runtime is live. */
   readonly limits?: LimitLease;
+  readonly retryLog?: RetryLog;
 }
 
 export class Runtime {
@@ -103,6 +104,7 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
     maxBody: route.maxBody,
     clientBodyTimeoutMs: snapshot.timeouts.clientBodyMs,
     sink: route.limitRate > 0 ? throttledSink(() => createThrottle(route.limitRate, route.limitRateAfter)) : directSink,
+    retryLog: deps.retryLog,
     hashValue: readHashKey ? (ex) => readHashKey({ url: ex.req.url ?? '/', headers: ex.req.headers }, ex.clientIp) : undefined,
   });
   return { ...base, handler: proxy, pool, proxy };
