@@ -405,7 +405,12 @@ export class Wharf {
 
   private async applyListeners(snapshot: Snapshot): Promise<void> {
     const wanted = new Map(snapshot.listen.map((config) => [listenerKey(config), config]));
-    const settings = { clientHeaderMs: snapshot.timeouts.clientHeaderMs, keepaliveMs: snapshot.timeouts.keepaliveMs, maxHeaderSize: snapshot.maxHeaderSize };
+    const settings = {
+      clientHeaderMs: snapshot.timeouts.clientHeaderMs,
+      keepaliveMs: snapshot.timeouts.keepaliveMs,
+      maxHeaderSize: snapshot.maxHeaderSize,
+      http2MaxConcurrentStreams: snapshot.http2MaxConcurrentStreams,
+    };
     const started: Listener[] = [];
     try {
       // New listeners first: if one cannot bind, the existing ones have not been changed yet.

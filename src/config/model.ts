@@ -195,6 +195,8 @@ export interface Snapshot {
   readonly trustedProxies: readonly string[];
   readonly timeouts: TimeoutsConfig;
   readonly maxHeaderSize: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS advertised to HTTP/2 clients (nginx: http2_max_concurrent_streams). */
+  readonly http2MaxConcurrentStreams: number;
   readonly maxGuardKeys: number;
   readonly alerts?: { readonly webhooks: readonly string[]; readonly errorRate?: { readonly threshold: number; readonly forMs: number } };
   readonly registry: RegistryConfig;

@@ -18,6 +18,7 @@ export const DEFAULTS = {
   maxFails: 1,
   failTimeout: '10s',
   maxHeaderSize: 16 * 1024,
+  http2MaxConcurrentStreams: 128,
   maxGuardKeys: 100_000,
 } as const;
 
@@ -61,6 +62,7 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
     trustedProxies: raw.trusted_proxies ?? [],
     timeouts,
     maxHeaderSize: parseSize(raw.limits?.max_header_size ?? DEFAULTS.maxHeaderSize),
+    http2MaxConcurrentStreams: raw.limits?.http2_max_concurrent_streams ?? DEFAULTS.http2MaxConcurrentStreams,
     maxGuardKeys: raw.limits?.max_keys ?? DEFAULTS.maxGuardKeys,
     alerts: raw.alerts && {
       webhooks: raw.alerts.webhooks,

@@ -255,7 +255,16 @@ export const ConfigSchema = Type.Object(
         Strict,
       ),
     ),
-    limits: Opt(Type.Object({ max_header_size: Opt(Size), max_keys: Opt(Type.Integer({ minimum: 1 })) }, Strict)),
+    limits: Opt(
+      Type.Object(
+        {
+          max_header_size: Opt(Size),
+          max_keys: Opt(Type.Integer({ minimum: 1 })),
+          http2_max_concurrent_streams: Opt(Type.Integer({ minimum: 1, maximum: 65535, description: 'streams an HTTP/2 client may have open at once (default 128, as nginx)' })),
+        },
+        Strict,
+      ),
+    ),
     state_dir: Opt(Type.String({ description: 'pid file and default logs dir; default .wharf beside the config' })),
     logs: Opt(LogFiles),
     alerts: Opt(

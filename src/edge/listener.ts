@@ -20,6 +20,7 @@ export interface ListenerSettings {
   readonly clientHeaderMs: number;
   readonly keepaliveMs: number;
   readonly maxHeaderSize: number;
+  readonly http2MaxConcurrentStreams: number;
 }
 
 type NodeServer = HttpServer | Http2SecureServer;
@@ -68,7 +69,7 @@ export class Listener {
       // A client that connects and never finishes the handshake is cut like one that never sends headers.
       const tls = { ...certs.defaultPair, SNICallback: certs.sni, minVersion: 'TLSv1.2' as const, handshakeTimeout: settings.clientHeaderMs };
       this.server = config.http2
-        ? createSecureServer({ ...tls, allowHTTP1: true, maxSessionMemory: 32, settings: { maxHeaderListSize: settings.maxHeaderSize } }, onRequest as never)
+        ? createSecureServer({ ...tls, allowHTTP1: true, maxSessionMemory: 32, settings: h2Settings(settings) }, onRequest as never)
         : createHttpsServer({ ...tls, ...http1 }, onRequest as never);
       if (config.http2) {
         // HTTP/1.1 clients of an HTTP/2 listener are served by Node's HTTP/1 code, which reads its
@@ -127,7 +128,11 @@ export class Listener {
       keepAliveTimeout: settings.keepaliveMs,
       maxHeaderSize: settings.maxHeaderSize,
     });
-    if (this.config.tls && this.config.http2) (this.server as Http2SecureServer).setTimeout(settings.keepaliveMs);
+    if (this.config.tls && this.config.http2) {
+      const server = this.server as Http2SecureServer;
+      server.setTimeout(settings.keepaliveMs);
+      server.updateSettings(h2Settings(settings));
+    }
   }
 
   get port(): number {
@@ -205,6 +210,11 @@ export class Listener {
     socket.end(rawErrorResponse(status));
     socket.destroySoon?.();
   }
+}
+
+/** What an HTTP/2 session announces: a bounded stream count (Node's default is 2^32-1), the header list size. */
+function h2Settings(settings: ListenerSettings) {
+  return { maxHeaderListSize: settings.maxHeaderSize, maxConcurrentStreams: settings.http2MaxConcurrentStreams };
 }
 
 /**
