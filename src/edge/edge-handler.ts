@@ -1,6 +1,6 @@
 // The entry point of every request and upgrade on every listener: resolve the client,
 // match a route, run its guards, hand it to the route's handler, and log it when it ends.
-import type { IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Http1Request } from './http1/request.js';
 import type { AccessSink } from './access-record.js';
@@ -78,6 +78,13 @@ export class EdgeHandler {
     if (this.drainingValue && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
     (res as TaggedResponse)[EXCHANGE] = ex;
     (res as NodeJS.EventEmitter).on('close', this.onResponseClose);
+    if (res instanceof ServerResponse && !res.socket) this.watchQueued(res, ex);
+    if (req.socket?.destroyed) {
+      // The connection died before this (pipelined) request's turn: nothing to answer, nothing to forward.
+      ex.reason = 'client_aborted';
+      this.end(ex);
+      return;
+    }
     if (ex.status === 400) {
       ex.bytesOut = sendText(res, 400, req.httpVersionMajor === 1 ? { connection: 'close' } : undefined);
       return;
@@ -123,6 +130,17 @@ export class EdgeHandler {
     };
     void Promise.resolve(runGuards(route.guards, ex)).then(proceed, () => socket.destroy());
   };
+
+  /**
+   * A response Node's HTTP/1 server queued behind an earlier pipelined one has no socket yet; if
+   * the connection dies before its turn it never emits 'close', so its exchange (and whatever it
+   * holds: a limit_conn slot, an upstream request) would never end.
+   */
+  private watchQueued(res: ServerResponse, ex: Exchange): void {
+    res.req.socket.once('close', () => {
+      if (!res.socket) this.end(ex);
+    });
+  }
 
   /** Starts an exchange; one the edge refuses to route (bad target, Host or path) has status 400. */
   private begin(req: AnyRequest, res: AnyResponse | undefined, runtime: Runtime, proto: 'http' | 'https'): Exchange {

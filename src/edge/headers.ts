@@ -51,6 +51,9 @@ export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardedF
     if (name.charCodeAt(0) === 58 /* ':' */) continue;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || REPLACED.has(lower) || named?.has(lower)) continue;
+    // "Transfer_Encoding" is no header of ours, but a backend that reads "_" as "-" (CGI-style
+    // servers) would frame the body by it: nginx drops such names too (underscores_in_headers off).
+    if (lower.includes('_') && FRAMING_IN_DISGUISE.has(lower.replace(/_/g, '-'))) continue;
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
       continue;
@@ -67,6 +70,8 @@ export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardedF
   );
   return out;
 }
+
+const FRAMING_IN_DISGUISE = new Set([...HOP_BY_HOP, 'content-length', 'host']);
 
 /** Request headers whose client values are replaced by wharf's own. */
 const REPLACED = new Set(['host', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host']);
