@@ -41,6 +41,9 @@ after(async () => {
 
 test('an HTTP/2 session left idle past the keep-alive time is closed by wharf', { skip, timeout: 15_000 }, async () => {
   const session = connect(w.baseUrl, { rejectUnauthorized: false, servername: 'idle.test' });
+  // Measured from before the request: the server's idle timer starts at its last frame, which is
+  // later; timed from the client seeing the answer, a loaded machine could make it look early.
+  const started = Date.now();
   const status = await new Promise<number>((resolve, reject) => {
     const stream = session.request({ ':path': '/hello' });
     stream.on('response', (headers) => resolve(Number(headers[':status'])));
@@ -48,8 +51,7 @@ test('an HTTP/2 session left idle past the keep-alive time is closed by wharf', 
     stream.resume();
   });
   assert.equal(status, 200);
-  const started = Date.now();
   await new Promise<void>((resolve) => session.once('close', () => resolve()));
   const idleMs = Date.now() - started;
-  assert.ok(idleMs >= 300 && idleMs < 5000, `closed after ${idleMs} ms`);
+  assert.ok(idleMs >= 380 && idleMs < 8000, `closed ${idleMs} ms after the request`);
 });
