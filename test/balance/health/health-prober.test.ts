@@ -112,30 +112,31 @@ describe('HealthProber', () => {
     assert.equal(pool.peers[0]!.healthy, true);
   });
 
-  test('checks of a pool are spread over the interval, not fired together', (t) => {
-    // The schedule on a mocked clock: a loaded machine cannot blur the gaps between checks.
+  test('checks of a pool are spread over the interval, not fired together', async (t) => {
+    const backends = await Promise.all(['a', 'b', 'c', 'd'].map(switchable));
+    // The schedule runs on a mocked clock, the checks on real sockets: a loaded machine can
+    // delay a check, never make one start before its turn.
     t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
-    const addresses = ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3', '127.0.0.1:4'];
-    const checked: string[] = [];
-    const p = new HealthProber({
-      events: new EventBus(),
-      logger: createLogger('silent'),
-      probe: (address) => {
-        checked.push(address);
-        return new Promise(() => {});
-      },
-    });
-    const { pool } = poolOf({ servers: addresses, health: { path: '/healthz', interval: '400ms' } });
+    /** Waits in real time (setImmediate is not mocked) until `check` holds, or `ms` passed. */
+    const settle = async (check: () => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!check() && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+      return check();
+    };
+    const counts = () => backends.map((b) => b.checks.length);
+    const { pool } = poolOf({ servers: backends.map((b) => b.address), health: { path: '/healthz', interval: '400ms' } });
+    const { prober: p } = prober();
     p.watch(pool, pool.config.health);
     t.mock.timers.tick(0);
-    assert.deepEqual(checked, addresses.slice(0, 1), 'one check at the start of the round');
-    t.mock.timers.tick(99);
-    assert.equal(checked.length, 1, 'the next one waits a quarter of the interval');
-    for (let i = 2; i <= 4; i++) {
-      t.mock.timers.tick(i === 2 ? 1 : 100);
-      assert.deepEqual(checked, addresses.slice(0, i));
+    assert.ok(await settle(() => counts()[0] === 1, 5000), 'the first check runs at the start of the round');
+    for (let i = 1; i < backends.length; i++) {
+      t.mock.timers.tick(99);
+      await settle(() => false, 100);
+      assert.equal(counts()[i], 0, `check ${i + 1} waits for its quarter of the interval`);
+      t.mock.timers.tick(1);
+      assert.ok(await settle(() => counts()[i] === 1, 5000), `check ${i + 1} runs at ${i * 100} ms: ${counts()}`);
     }
-    p.stopAll();
+    p.unwatch('u');
   });
 
   test('members are re-read every round; unwatch and stopAll end the checks', async () => {
