@@ -1,6 +1,8 @@
 // Raw (validated) config -> Snapshot: units resolved, defaults applied, paths made absolute.
 import { availableParallelism, hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { parse as parseArgv } from 'shell-quote';
 import type { RawApp, RawConfig, RawHealth, RawRoute, RawServer, RawUpstream } from './schema.js';
 import type {
@@ -32,6 +34,7 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
     upstreamConnectMs: ms(t.upstream_connect, '5s'),
     upstreamReadMs: ms(t.upstream_read, '60s'),
     shutdownMs: ms(t.shutdown, '30s'),
+    startupMs: ms(t.startup, '60s'),
   };
   const stateDir = resolve(baseDir, raw.state_dir ?? '.wharf');
   const logDefaults = {
@@ -75,6 +78,21 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
     apps: new Map(Object.entries(raw.apps ?? {}).map(([name, a]) => [name, appOf(name, a, timeouts, baseDir, logDefaults)])),
     routes: (raw.routes ?? []).map((route, index) => routeOf(route, index, baseDir)),
   };
+}
+
+/** "host:port" of a listen address, the same for the listener and for a route naming it. */
+export function listenerKeyOf(address: string): string {
+  const { host, port } = parseAddress(address)!;
+  return `${host}:${port}`;
+}
+
+/** env_file contents (existence and syntax were checked with the references). */
+function envFiles(files: string | readonly string[] | undefined, baseDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of files === undefined ? [] : typeof files === 'string' ? [files] : files) {
+    Object.assign(out, parseEnv(readFileSync(resolve(baseDir, file), 'utf8')));
+  }
+  return out;
 }
 
 function listenOf(entry: NonNullable<RawConfig['listen']>[number], baseDir: string): ListenConfig {
@@ -154,12 +172,13 @@ function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: str
     health: healthOf(raw.health, { intervalMs: 1000, fails: 1 }),
     argv,
     cwd: resolve(baseDir, raw.cwd ?? '.'),
-    env: Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])),
+    env: { ...envFiles(raw.env_file, baseDir), ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])) },
     instances: raw.instances === 'max' ? availableParallelism() : raw.instances ?? raw.replicas ?? 1,
     port: raw.port ?? 'auto',
     liveness: healthOf(raw.liveness, { intervalMs: 5000, fails: 3 }),
     waitReady: raw.wait_ready ?? false,
     startTimeoutMs: ms(raw.start_timeout, '30s'),
+    onStartTimeout: raw.on_start_timeout ?? 'restart',
     restart: raw.restart ?? 'always',
     minUptimeMs: ms(raw.min_uptime, '1s'),
     maxRestarts: raw.max_restarts ?? 15,
@@ -213,6 +232,7 @@ function routeOf(raw: RawRoute, index: number, baseDir: string): RouteConfig {
     name: hosts.length ? `${hosts[0]}${path}` : path,
     hosts,
     path,
+    listeners: (raw.listeners ?? []).map(listenerKeyOf),
     action,
     access: raw.access,
     limitReq: lr && {
