@@ -25,7 +25,7 @@ export function appsWithoutReadyInstance(apps: ReadonlyMap<string, AppConfig>, s
   return waiting;
 }
 
-/** Resolves once every app has a ready instance or has given up, or when `timeoutMs` has passed. */
+/** Resolves once every app has a ready instance or has given up, `settled` rejects, or `timeoutMs` has passed. */
 export function waitForFirstReady(
   apps: ReadonlyMap<string, AppConfig>,
   status: () => readonly AppStatus[],
@@ -42,7 +42,7 @@ export function waitForFirstReady(
       events.off('instance', check);
       const notReady = appsWithoutReadyInstance(apps, status()).map((app) => ({
         app: app.name,
-        instances: app.instances.map((i) => `${app.name}.${i.id} ${i.state}${i.reason ? `: ${i.reason}` : ''}`),
+        instances: app.instances.map((i) => `${app.name}.${i.id} ${i.state}${i.waiting_for ?? i.reason ? `: ${i.waiting_for ?? i.reason}` : ''}`),
       }));
       resolve({ notReady, timedOut });
     };
@@ -53,10 +53,13 @@ export function waitForFirstReady(
     };
     const timer = setTimeout(() => finish(true), timeoutMs);
     events.on('instance', check);
-    const onSettled = () => {
-      applied = true;
-      check();
-    };
-    settled.then(onSettled, onSettled);
+    settled.then(
+      () => {
+        applied = true;
+        check();
+      },
+      // Starting failed as a whole (the caller hears why): nothing to wait for.
+      () => finish(false),
+    );
   });
 }
