@@ -9,7 +9,7 @@ import type {
   AppConfig, HealthConfig, RolloutConfig, ListenConfig, PoolConfig, RouteConfig, ServerConfig, Snapshot, TimeoutsConfig, UpstreamConfig,
 } from './model.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
-import { parseAddress } from '../net/address.js';
+import { formatAddress, parseAddress } from '../net/address.js';
 
 export const DEFAULTS = {
   listen: '127.0.0.1:8080',
@@ -82,8 +82,7 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
 
 /** "host:port" of a listen address, the same for the listener and for a route naming it. */
 export function listenerKeyOf(address: string): string {
-  const { host, port } = parseAddress(address)!;
-  return `${host}:${port}`;
+  return formatAddress(parseAddress(address)!);
 }
 
 /** env_file contents (existence and syntax were checked with the references). */

@@ -104,7 +104,7 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
   const listenKeys = new Set<string>();
   listOf(config.listen ?? [DEFAULTS.listen]).forEach((entry) => shapeChecked(() => {
     const parsed = parseAddress(typeof entry === 'string' ? entry : entry.address);
-    if (parsed) listenKeys.add(`${parsed.host}:${parsed.port}`);
+    if (parsed) listenKeys.add(formatAddress(parsed));
   }));
 
   const seenRoutes = new Map<string, number>();
@@ -122,7 +122,7 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
     }
     listOf(route.listeners).forEach((address, j) => shapeChecked(() => {
       const parsed = parseAddress(address);
-      if (!parsed || !listenKeys.has(`${parsed.host}:${parsed.port}`)) {
+      if (!parsed || !listenKeys.has(formatAddress(parsed))) {
         at(['routes', i, 'listeners', j], `listener ${JSON.stringify(address)} is not one of the listen: addresses`);
       }
     }));
@@ -136,7 +136,9 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
       if (!/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/.test(host) && host !== '*') {
         at(Array.isArray(route.host) ? ['routes', i, 'host', h] : ['routes', i, 'host'], `invalid host pattern ${JSON.stringify(host)}`);
       }
-      const key = `${host.toLowerCase()} ${route.path ?? '/'}`;
+      // Routes on different listeners (an nginx server per listen) may share host and path.
+      const on = listOf(route.listeners).map((a) => { const p = parseAddress(a); return p ? formatAddress(p) : a; }).sort().join(',');
+      const key = `${on} ${host.toLowerCase()} ${route.path ?? '/'}`;
       const previous = seenRoutes.get(key);
       if (previous !== undefined) at(['routes', i, 'path'], `duplicate route: routes[${previous}] already matches host ${host} path ${route.path ?? '/'}`);
       else seenRoutes.set(key, i);

@@ -119,7 +119,7 @@ function translateApp(raw: Pm2App, index: number, file: string, draft: ConfigDra
   const cluster = raw.exec_mode === 'cluster' || raw.exec_mode === 'cluster_mode';
   if (cluster) {
     app.port = 'auto';
-    draft.comment(['apps', name, 'port'], 'PM2 cluster mode shared one port; in wharf each instance gets its own $PORT and wharf balances between them');
+    draft.comment(['apps', name, 'port'], `PM2 cluster mode shared one port${port === undefined ? '' : ` (PORT=${port})`}; in wharf each instance gets its own $PORT and wharf balances between them`);
   } else if (port !== undefined && (instances === undefined || instances === 1)) {
     // One fork-mode process on the port PM2 gave it: it keeps that port (others may rely on it).
     app.instances = 1;
