@@ -107,31 +107,33 @@ routes:
   });
   after(() => wharf.stop());
 
+  const cliAgainst = (args: string[]) => spawnCli([...args, '--control', wharf.controlUrl], { ...process.env, WHARF_TOKEN: wharf.controlToken }).exited;
+
   test('status -o json is the control API document', async () => {
-    const run = await runCli(['status', '-o', 'json', '--control', wharf.controlUrl]);
+    const run = await cliAgainst(['status', '-o', 'json']);
     assert.equal(run.code, 0, run.stderr);
     const status = JSON.parse(run.stdout) as WharfStatus;
     assert.deepEqual(status.apps.map((a) => a.name).sort(), ['api', 'web']);
     assert.equal(status.apps[0]!.instances[0]!.state, 'ready');
-    const bad = await runCli(['status', '-o', 'yaml', '--control', wharf.controlUrl]);
+    const bad = await cliAgainst(['status', '-o', 'yaml']);
     assert.equal(bad.code, 2);
   });
 
   test('scale APP max runs one instance per CPU', async () => {
-    const run = await runCli(['scale', 'api', 'max', '--control', wharf.controlUrl]);
+    const run = await cliAgainst(['scale', 'api', 'max']);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `scale: api now has ${availableParallelism()} instance(s)\n`);
     assert.equal(wharf.wharf.status().apps.find((a) => a.name === 'api')!.instances.length, availableParallelism());
   });
 
   test('logs without an app follows every app, each line prefixed with its app', async () => {
-    const child = spawnCli(['logs', '--control', wharf.controlUrl, '-n', '20']);
+    const child = spawnCli(['logs', '--control', wharf.controlUrl, '-n', '20'], { ...process.env, WHARF_TOKEN: wharf.controlToken });
     try {
       for (let i = 0; i < 600 && !(/^web \| .*hello from web$/m.test(child.output.stdout) && /^api \| .*hello from api$/m.test(child.output.stdout)); i++) await sleep(50);
       assert.match(child.output.stdout, /^web \| .*web\.0 out hello from web$/m);
       assert.match(child.output.stdout, /^api \| .*api\.0 out hello from api$/m);
       // Still following: a restart's lines arrive after the first ones.
-      await fetch(`${wharf.controlUrl}/api/apps/web/restart`, { method: 'POST' });
+      await wharf.control('/api/apps/web/restart', { method: 'POST' });
       for (let i = 0; i < 600 && (child.output.stdout.match(/hello from web/g) ?? []).length < 2; i++) await sleep(50);
       assert.ok((child.output.stdout.match(/^web \| .*hello from web$/gm) ?? []).length >= 2, child.output.stdout);
       assert.equal(child.exitCode, null, 'still following');

@@ -35,11 +35,13 @@ routes:
     await w?.stop();
   });
 
+  /** Opens the dashboard through a one-time login link (the session cookie), as `wharf dashboard` does. */
   async function open(hold?: (route: Route) => Promise<void>): Promise<Page> {
+    const link = (await (await w.control('/api/login-link', { method: 'POST' })).json()) as { path: string };
     const page = await browser.newPage();
     pages.push(page);
     if (hold) await page.route('**/api/status', hold);
-    void page.goto(`${w.controlUrl}/`);
+    void page.goto(new URL(link.path, w.controlUrl).href);
     return page;
   }
 
@@ -64,7 +66,7 @@ routes:
 
   test('shows the last 100 events, also those from before it was opened', async () => {
     for (let i = 0; i < 105; i++) {
-      const res = await fetch(`${w.controlUrl}/api/reload`, { method: 'POST' });
+      const res = await w.control('/api/reload', { method: 'POST' });
       assert.equal(res.status, 200);
     }
     const page = await open();
@@ -72,7 +74,7 @@ routes:
     assert.equal(await page.$$eval('#events li', (items) => items.length), 100);
     assert.match((await page.textContent('#events li'))!, /config reloaded/);
     // Live events still arrive after the replay.
-    await fetch(`${w.controlUrl}/api/reload`, { method: 'POST' });
+    await w.control('/api/reload', { method: 'POST' });
     await page.waitForFunction(() => document.querySelectorAll('#events li').length === 100);
   });
 
@@ -80,7 +82,8 @@ routes:
     const page = await open();
     await page.waitForSelector('#chart-p99');
     const painted = await page.evaluate(async () => {
-      const { LineChart } = await import('/dashboard/chart.js');
+      const chartModule = '/dashboard/chart.js';
+      const { LineChart } = await import(chartModule);
       const canvas = document.createElement('canvas');
       canvas.style.width = '300px';
       canvas.style.height = '100px';
