@@ -104,7 +104,13 @@ describe('container image', () => {
       assert.equal(exit.code, 0, exit.stderr);
       assert.match(exit.stderr, /"msg":"wharf stopped"/);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // SIGTERM first: a SIGKILLed wharf would leave the example apps running.
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await child.exited;
+        clearTimeout(timer);
+      }
     }
   });
 
