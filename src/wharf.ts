@@ -38,6 +38,7 @@ import { RegistryMemberSource } from './registry/registry-member-source.js';
 import { registerServiceMetrics } from './observe/metrics/services.js';
 import { json } from './control/control-server.js';
 import { LimitStore } from './guard/limit-store.js';
+import { waitForFirstReady } from './supervise/first-ready.js';
 
 export interface WharfOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -95,6 +96,8 @@ export class Wharf {
     denied: (ex, kind) =>
       this.logger.warn({ route: ex.route, upstream: ex.pool, method: ex.method, url: ex.url, client: ex.clientIp, kind }, 'not retried: the retry budget is spent'),
   };
+  private shuttingDown = false;
+  private stopped: Promise<void> | undefined;
 
   private constructor(snapshot: Snapshot, private readonly options: WharfOptions) {
     this.snapshotValue = snapshot;
@@ -202,28 +205,70 @@ export class Wharf {
     return rolloutStatus(app, config!, shown, this.releases.current(app), releaseView, this.canary.live(app));
   }
 
+  /** Loads the config and runs everything; see run(). */
   static async start(file: string, options: WharfOptions = {}): Promise<Wharf> {
+    const wharf = await Wharf.load(file, options);
+    await wharf.run();
+    return wharf;
+  }
+
+  /** Loads the config and builds the parts without starting anything (nothing to stop yet). */
+  static async load(file: string, options: WharfOptions = {}): Promise<Wharf> {
     const snapshot = await new ConfigLoader(options.env ?? process.env).load(file);
     if (snapshot.cluster) {
       // Starting as a lone node would look like a cluster and share nothing.
       throw Object.assign(new Error(`${file}: cluster mode (etcd) is not available in this version yet; remove the cluster block to run this node on its own`), { code: 'WHARF_CLUSTER_UNAVAILABLE' });
     }
-    const wharf = new Wharf(snapshot, options);
+    return new Wharf(snapshot, options);
+  }
+
+  /**
+   * Starts the control API, then the apps, then the public listeners: those open once every
+   * app has a ready instance (or has given up), or after timeouts.startup, so the first
+   * requests are not answered 503 while apps boot. shutdown() may be called at any point of
+   * this; run() then rejects with WHARF_SHUT_DOWN and leaves no process behind.
+   */
+  async run(): Promise<void> {
+    const snapshot = this.snapshotValue;
     try {
-      await wharf.applyListeners(snapshot);
-      await wharf.control.start(await wharf.controlSettings(snapshot));
-      for (const warning of snapshot.warnings) wharf.logger.warn(warning);
-      await wharf.registry.apply(snapshot.registry);
-      wharf.watchHealth(snapshot);
-      await wharf.releases.load(snapshot.apps.keys());
-      await wharf.applyApps();
-      wharf.releases.resumeAll();
+      await this.control.start(await this.controlSettings(snapshot));
+      for (const warning of snapshot.warnings) this.logger.warn(warning);
+      await this.registry.apply(snapshot.registry);
+      this.watchHealth(snapshot);
+      this.stopIfShutDown();
+      await this.releases.load(snapshot.apps.keys());
+      await this.startApps(snapshot);
+      this.stopIfShutDown();
+      this.releases.resumeAll();
+      await this.applyListeners(snapshot);
+      this.stopIfShutDown();
     } catch (error) {
-      await wharf.shutdown();
+      await this.shutdown();
       throw error;
     }
-    wharf.logger.info({ config: file, hash: snapshot.hash, listen: wharf.edgeAddresses() }, 'wharf started');
-    return wharf;
+    this.logger.info({ config: snapshot.file, hash: snapshot.hash, listen: this.edgeAddresses() }, 'wharf started');
+  }
+
+  private stopIfShutDown(): void {
+    if (this.shuttingDown) throw Object.assign(new Error('wharf was stopped while starting'), { code: 'WHARF_SHUT_DOWN' });
+  }
+
+  private async startApps(snapshot: Snapshot): Promise<void> {
+    const applying = this.applyApps();
+    const outcome = await waitForFirstReady(this.withReleases(snapshot).apps, () => this.supervisor.status(), this.events, snapshot.timeouts.startupMs, applying);
+    if (outcome.timedOut) {
+      // A slow app must not keep the edge (static routes, upstreams, other apps) closed forever.
+      this.logger.warn(
+        { startup_timeout_ms: snapshot.timeouts.startupMs, not_ready: outcome.notReady },
+        `opening listeners before every app is ready: timeouts.startup (${snapshot.timeouts.startupMs}ms) passed; requests to ${outcome.notReady.map((a) => a.app).join(', ')} get 503 until an instance is ready`,
+      );
+      applying.catch((error: Error) => this.logger.error({ err: error.message }, 'starting apps failed'));
+      return;
+    }
+    await applying;
+    if (outcome.notReady.length > 0 && !this.shuttingDown) {
+      this.logger.warn({ not_ready: outcome.notReady }, `opening listeners: ${outcome.notReady.map((a) => a.app).join(', ')} could not start (see wharf status)`);
+    }
   }
 
   /** The token the control API requires: the config's, else the one kept in state_dir/control.token. */
@@ -359,7 +404,13 @@ export class Wharf {
   }
 
   /** Stop accepting, drain in-flight requests (bounded by timeouts.shutdown), stop apps. */
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
+    this.stopped ??= this.stopEverything();
+    return this.stopped;
+  }
+
+  private async stopEverything(): Promise<void> {
+    this.shuttingDown = true;
     this.edge.draining = true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.snapshotValue.timeouts.shutdownMs)));
@@ -374,7 +425,6 @@ export class Wharf {
     await this.control.close();
     await this.accessLog.close();
     await this.dispatchers.closeAll();
-    this.logger.info('wharf stopped');
   }
 
   private watchHealth(snapshot: Snapshot): void {

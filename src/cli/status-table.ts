@@ -1,5 +1,6 @@
 // `wharf status` as the aligned tables PM2 users expect.
 import type { WharfStatus } from '../control/status.js';
+import type { InstanceStatus } from '../supervise/status.js';
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return '-';
@@ -22,12 +23,23 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** Empty for a ready instance; else what it waits for or why it stopped. */
+function whyNotReady(instance: InstanceStatus): string {
+  if (instance.ready) return '';
+  if (instance.state === 'starting' && instance.waiting_for) return `waiting for ${instance.waiting_for}`;
+  return instance.reason ?? '';
+}
+
 export function formatStatus(status: WharfStatus): string {
   const out: string[] = [];
   const appRows = status.apps.flatMap((app) =>
-    app.instances.map((i) => [app.name, String(i.id), String(i.pid ?? '-'), String(i.port ?? '-'), i.state, String(i.restarts), formatDuration(i.uptimeMs), formatBytes(i.rssBytes)]),
+    app.instances.map((i) => [app.name, String(i.id), String(i.pid ?? '-'), String(i.port ?? '-'), i.state, String(i.restarts), formatDuration(i.uptimeMs), formatBytes(i.rssBytes), whyNotReady(i)]),
   );
-  if (appRows.length) out.push(table(['APP', 'INSTANCE', 'PID', 'PORT', 'STATE', 'RESTARTS', 'UPTIME', 'RSS'], appRows));
+  if (appRows.length) out.push(table(['APP', 'INSTANCE', 'PID', 'PORT', 'STATE', 'RESTARTS', 'UPTIME', 'RSS', 'WHY NOT READY'], appRows));
+  const stderr = status.apps.flatMap((app) =>
+    app.instances.flatMap((i) => (i.last_stderr?.length ? [`${app.name}.${i.id} last stderr:\n${i.last_stderr.map((l) => `  ${l}`).join('\n')}`] : [])),
+  );
+  if (stderr.length) out.push(stderr.join('\n'));
   const serverRows = status.upstreams.flatMap((u) =>
     u.servers.map((s) => [u.name, s.address, String(s.weight), s.backup ? 'backup' : s.down ? 'down' : 'primary', s.healthy ? 'up' : 'DOWN', String(s.active), String(s.fails)]),
   );

@@ -1,32 +1,54 @@
 // `wharf up`: run in the foreground until SIGINT/SIGTERM; SIGHUP reloads, SIGUSR1 reopens logs.
+// Signals are handled from the first moment: a SIGTERM while apps are still starting stops
+// them too (a default signal death would leave their processes running, holding their ports).
 import { Wharf } from '../wharf.js';
 import { formatAddress } from '../net/address.js';
 
 export async function runUp(configFile: string): Promise<number> {
-  const wharf = await Wharf.start(configFile);
-  const control = wharf.controlAddress();
-  const edges = wharf.edgeAddresses().map((a) => `${a.tls ? 'https' : 'http'}://${formatAddress(a)}`);
-  process.stderr.write(`wharf: serving ${edges.join(', ')}; control and dashboard on http://${formatAddress(control)}\n`);
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        process.stderr.write(`wharf: ${signal} again, exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      wharf.logger.info({ signal }, 'shutting down: draining in-flight requests');
-      void wharf.shutdown().then(
-        () => resolve(0),
-        (error: Error) => {
-          wharf.logger.error({ err: error.message }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGHUP', () => void wharf.reload());
-    process.on('SIGUSR1', () => wharf.reopenLogs());
+  let wharf: Wharf | undefined;
+  let signalled: string | undefined;
+  let wake!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (wake = resolve));
+  const stop = (signal: string) => {
+    if (signalled) {
+      process.stderr.write(`wharf: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    signalled = signal;
+    wharf?.logger.info({ signal }, wharf.edgeAddresses().length ? 'shutting down: draining in-flight requests' : 'shutting down while starting');
+    // Also ends a start in progress: run() sees it and stops what it had started.
+    void wharf?.shutdown().catch(() => {});
+    wake();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Before the config is loaded there is nothing to reload, but a SIGHUP must not kill wharf.
+  process.on('SIGHUP', () => void wharf?.reload());
+  process.on('SIGUSR1', () => wharf?.reopenLogs());
+
+  wharf = await Wharf.load(configFile);
+  const { logger } = wharf;
+  // Logged from 'exit', so the line means the process is really gone; written synchronously
+  // because nothing asynchronous runs after 'exit'.
+  process.once('exit', (code) => {
+    if (!logger.isLevelEnabled('info')) return;
+    process.stderr.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), service: 'wharf', pid: process.pid, exit_code: code, msg: 'wharf stopped' })}\n`);
   });
+  if (!signalled) {
+    try {
+      await wharf.run();
+      const edges = wharf.edgeAddresses().map((a) => `${a.tls ? 'https' : 'http'}://${formatAddress(a)}`);
+      process.stderr.write(`wharf: serving ${edges.join(', ')}; control and dashboard on http://${formatAddress(wharf.controlAddress())}\n`);
+    } catch (error) {
+      if (!signalled) throw error;
+    }
+  }
+  await stopRequested;
+  try {
+    await wharf.shutdown();
+    return 0;
+  } catch (error) {
+    logger.error({ err: (error as Error).message }, 'shutdown failed');
+    return 1;
+  }
 }

@@ -89,6 +89,8 @@ export interface AppConfig extends PoolConfig {
   readonly liveness?: HealthConfig;
   readonly waitReady: boolean;
   readonly startTimeoutMs: number;
+  /** What start_timeout does to an instance that is not ready: stop and retry it, or call it ready (PM2's listen_timeout). */
+  readonly onStartTimeout: 'restart' | 'ready';
   readonly restart: 'always' | 'on-failure' | 'never';
   readonly minUptimeMs: number;
   readonly maxRestarts: number;
@@ -137,6 +139,8 @@ export interface RouteConfig {
   readonly name: string;
   readonly hosts: readonly string[];
   readonly path: string;
+  /** Keys ("host:port") of the listeners this route answers on; empty: every listener. */
+  readonly listeners: readonly string[];
   readonly action:
     | { readonly kind: 'proxy'; readonly pool: string; readonly stripPrefix: boolean }
     | { readonly kind: 'static'; readonly root: string }
@@ -157,6 +161,8 @@ export interface TimeoutsConfig {
   readonly upstreamConnectMs: number;
   readonly upstreamReadMs: number;
   readonly shutdownMs: number;
+  /** How long `wharf up` keeps its public listeners closed waiting for every app's first ready instance. */
+  readonly startupMs: number;
 }
 
 /** Control endpoints a config may open to requests without the token. */

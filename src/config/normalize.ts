@@ -1,13 +1,15 @@
 // Raw (validated) config -> Snapshot: units resolved, defaults applied, paths made absolute.
 import { availableParallelism, hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { parse as parseArgv } from 'shell-quote';
 import type { RawApp, RawConfig, RawHealth, RawRoute, RawServer, RawUpstream } from './schema.js';
 import type {
   AppConfig, HealthConfig, RolloutConfig, ListenConfig, MemberSpec, PoolConfig, RouteConfig, ServerConfig, Snapshot, TimeoutsConfig, UpstreamConfig,
 } from './model.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
-import { parseAddress } from '../net/address.js';
+import { formatAddress, parseAddress } from '../net/address.js';
 
 export const DEFAULTS = {
   listen: '127.0.0.1:8080',
@@ -33,6 +35,7 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
     upstreamConnectMs: ms(t.upstream_connect, '5s'),
     upstreamReadMs: ms(t.upstream_read, '60s'),
     shutdownMs: ms(t.shutdown, '30s'),
+    startupMs: ms(t.startup, '60s'),
   };
   const stateDir = resolve(baseDir, raw.state_dir ?? '.wharf');
   const logDefaults = {
@@ -81,6 +84,20 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
     apps: new Map(Object.entries(raw.apps ?? {}).filter(([, a]) => a.command !== undefined).map(([name, a]) => [name, appOf(name, a, timeouts, baseDir, logDefaults)])),
     routes: (raw.routes ?? []).map((route, index) => routeOf(route, index, baseDir)),
   };
+}
+
+/** "host:port" of a listen address, the same for the listener and for a route naming it. */
+export function listenerKeyOf(address: string): string {
+  return formatAddress(parseAddress(address)!);
+}
+
+/** env_file contents (existence and syntax were checked with the references). */
+function envFiles(files: string | readonly string[] | undefined, baseDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of files === undefined ? [] : typeof files === 'string' ? [files] : files) {
+    Object.assign(out, parseEnv(readFileSync(resolve(baseDir, file), 'utf8')));
+  }
+  return out;
 }
 
 function listenOf(entry: NonNullable<RawConfig['listen']>[number], baseDir: string): ListenConfig {
@@ -173,12 +190,13 @@ function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: str
     argv,
     tags: raw.tags ?? [],
     cwd: resolve(baseDir, raw.cwd ?? '.'),
-    env: Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])),
+    env: { ...envFiles(raw.env_file, baseDir), ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])) },
     instances: raw.instances === 'max' ? availableParallelism() : raw.instances ?? raw.replicas ?? 1,
     port: raw.port ?? 'auto',
     liveness: healthOf(raw.liveness, { intervalMs: 5000, fails: 3 }),
     waitReady: raw.wait_ready ?? false,
     startTimeoutMs: ms(raw.start_timeout, '30s'),
+    onStartTimeout: raw.on_start_timeout ?? 'restart',
     restart: raw.restart ?? 'always',
     minUptimeMs: ms(raw.min_uptime, '1s'),
     maxRestarts: raw.max_restarts ?? 15,
@@ -232,6 +250,7 @@ function routeOf(raw: RawRoute, index: number, baseDir: string): RouteConfig {
     name: hosts.length ? `${hosts[0]}${path}` : path,
     hosts,
     path,
+    listeners: (raw.listeners ?? []).map(listenerKeyOf),
     action,
     access: raw.access,
     limitReq: lr && {

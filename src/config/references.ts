@@ -2,14 +2,15 @@
 // files that must exist. Runs next to schema validation so every problem is reported at once;
 // a part shaped too oddly to check (the schema already said why) is skipped on its own,
 // without hiding the problems found in the other parts.
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { RawConfig } from './schema.js';
 import { closest, type Diagnostic } from './diagnostics.js';
 import type { ConfigSource } from './source.js';
 import { formatAddress, parseAddress, type HostPort } from '../net/address.js';
 import { parseCidr } from '../net/cidr.js';
 import { checkMemberKeys } from './member-keys.js';
+import { DEFAULTS } from './normalize.js';
 
 export function checkReferences(config: RawConfig, source: ConfigSource, baseDir: string): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -88,7 +89,25 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
       });
     });
     if (typeof app?.cwd === 'string' && app.cwd && !isDirectory(resolve(baseDir, app.cwd))) at(['apps', name, 'cwd'], `directory ${JSON.stringify(app.cwd)} does not exist`);
+    const envFiles = typeof app?.env_file === 'string' ? [app.env_file] : listOf(app?.env_file);
+    envFiles.forEach((file, i) => {
+      if (typeof file !== 'string') return;
+      const path = typeof app?.env_file === 'string' ? ['apps', name, 'env_file'] : ['apps', name, 'env_file', i];
+      const problem = unreadable(resolve(baseDir, file));
+      if (problem) at(path, `env_file ${JSON.stringify(file)} cannot be read: ${problem}`);
+    });
   }
+
+  if (typeof config.access_log === 'string' && !['stdout', 'stderr', 'off'].includes(config.access_log)) {
+    const problem = cannotCreateIn(dirname(resolve(baseDir, config.access_log)));
+    if (problem) at(['access_log'], `access log ${JSON.stringify(config.access_log)} cannot be written: ${problem}`);
+  }
+
+  const listenKeys = new Set<string>();
+  listOf(config.listen ?? [DEFAULTS.listen]).forEach((entry) => shapeChecked(() => {
+    const parsed = parseAddress(typeof entry === 'string' ? entry : entry.address);
+    if (parsed) listenKeys.add(formatAddress(parsed));
+  }));
 
   const seenRoutes = new Map<string, number>();
   listOf(config.routes).forEach((route, i) => shapeChecked(() => {
@@ -103,6 +122,12 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
     if (typeof route.static === 'string' && !isDirectory(resolve(baseDir, route.static))) {
       at(['routes', i, 'static'], `static directory ${JSON.stringify(route.static)} does not exist`);
     }
+    listOf(route.listeners).forEach((address, j) => shapeChecked(() => {
+      const parsed = parseAddress(address);
+      if (!parsed || !listenKeys.has(formatAddress(parsed))) {
+        at(['routes', i, 'listeners', j], `listener ${JSON.stringify(address)} is not one of the listen: addresses`);
+      }
+    }));
     if (typeof route.auth?.htpasswd === 'string') fileMustExist(['routes', i, 'auth', 'htpasswd'], route.auth.htpasswd, 'htpasswd file');
     listOf(route.access).forEach((rule, j) => shapeChecked(() => {
       const target = rule.trim().split(/\s+/)[1] ?? '';
@@ -113,7 +138,9 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
       if (!/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/.test(host) && host !== '*') {
         at(Array.isArray(route.host) ? ['routes', i, 'host', h] : ['routes', i, 'host'], `invalid host pattern ${JSON.stringify(host)}`);
       }
-      const key = `${host.toLowerCase()} ${route.path ?? '/'}`;
+      // Routes on different listeners (an nginx server per listen) may share host and path.
+      const on = listOf(route.listeners).map((a) => { const p = parseAddress(a); return p ? formatAddress(p) : a; }).sort().join(',');
+      const key = `${on} ${host.toLowerCase()} ${route.path ?? '/'}`;
       const previous = seenRoutes.get(key);
       if (previous !== undefined) at(['routes', i, 'path'], `duplicate route: routes[${previous}] already matches host ${host} path ${route.path ?? '/'}`);
       else seenRoutes.set(key, i);
@@ -156,4 +183,34 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Why a file cannot be read, or undefined when it can. */
+function unreadable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.R_OK);
+    return isDirectory(path) ? 'it is a directory' : undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
+  }
+}
+
+/**
+ * Why wharf could not write a file in `dir` (creating the missing directories first, as it
+ * does at start), or undefined when it can: the nearest existing ancestor must be a writable directory.
+ */
+function cannotCreateIn(dir: string): string | undefined {
+  let existing = dir;
+  while (!existsSync(existing)) {
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  if (!isDirectory(existing)) return `${existing} is not a directory`;
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    return existing === dir ? `directory ${dir} is not writable` : `directory ${dir} does not exist and ${existing} is not writable`;
+  }
+  return undefined;
 }

@@ -142,11 +142,21 @@ export const AppSchema = Type.Object(
     command: Opt(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })])),
     cwd: Opt(Type.String()),
     env: Opt(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+    env_file: Opt(
+      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+        description: 'KEY=VALUE file(s) (dotenv syntax) read at load and reload; env: wins over them, a later file over an earlier one',
+      }),
+    ),
     instances: Opt(Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('max')])),
     port: Opt(Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 65535 })])),
     liveness: Opt(HealthSchema),
     wait_ready: Opt(Type.Boolean()),
     start_timeout: Opt(Duration),
+    on_start_timeout: Opt(
+      Type.Union([Type.Literal('restart'), Type.Literal('ready')], {
+        description: "restart (default): an instance not ready by start_timeout is stopped and retried; ready: it joins the pool anyway (PM2's listen_timeout)",
+      }),
+    ),
     restart: Opt(Type.Union([Type.Literal('always'), Type.Literal('on-failure'), Type.Literal('never')])),
     min_uptime: Opt(Duration),
     max_restarts: Opt(Type.Integer({ minimum: 0 })),
@@ -185,6 +195,9 @@ export const RouteSchema = Type.Object(
     static: Opt(Type.String({ minLength: 1 })),
     redirect: Opt(Type.Object({ to: Type.String(), status: Opt(Type.Integer({ minimum: 300, maximum: 399 })) }, Strict)),
     strip_prefix: Opt(Type.Boolean()),
+    listeners: Opt(
+      Type.Array(Address, { minItems: 1, description: 'listen addresses this route answers on, as written under listen: (default: every listener)' }),
+    ),
     access: Opt(Type.Array(AccessRule)),
     limit_req: Opt(
       Type.Object(
@@ -251,6 +264,7 @@ export const ConfigSchema = Type.Object(
           upstream_connect: Opt(Duration),
           upstream_read: Opt(Duration),
           shutdown: Opt(Duration),
+          startup: Opt(Duration),
         },
         Strict,
       ),

@@ -14,9 +14,18 @@ export class ConfigSource {
 
   static parse(file: string, text: string): { source: ConfigSource; diagnostics: Diagnostic[] } {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // ${VAR} references are masked first so `{ token: ${T:-} }` parses as written in a flow map.
+    const doc = parseDocument(maskReferences(text), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     const source = new ConfigSource(file, text, doc, lines);
-    const diagnostics = [...doc.errors, ...doc.warnings].map((e) => source.syntaxDiagnostic(e));
+    visit(doc, {
+      Scalar: (_key, node) => {
+        if (typeof node.value === 'string' && MASKED.test(node.value)) node.value = unmask(node.value);
+      },
+    });
+    // One broken line makes YAML report several errors after it; the first is the one to fix.
+    const duplicates = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
+    const firstOther = [...doc.errors, ...doc.warnings].find((e) => e.code !== 'DUPLICATE_KEY');
+    const diagnostics = [...duplicates, ...(firstOther ? [firstOther] : [])].map((e) => source.syntaxDiagnostic(e));
     return { source, diagnostics };
   }
 
@@ -31,7 +40,8 @@ export class ConfigSource {
       const opening = openingQuoteBefore(this.text, offset, error.message.includes("'") ? "'" : '"');
       if (opening !== undefined) return this.at(opening, 'quoted string is never closed (missing closing quote)');
     }
-    return this.at(offset, error.message.split('\n')[0]!);
+    const hint = SYNTAX_HINTS[error.code];
+    return this.at(offset, `${unmask(error.message.split("\n")[0]!)}${hint ? ` (${hint})` : ''}`);
   }
 
   /** Replaces ${VAR} and ${VAR:-default} in string scalars; unset variables without a default are errors. */
@@ -101,6 +111,34 @@ export class ConfigSource {
   diagnostic(path: ConfigPath, message: string, key = false): Diagnostic {
     return { ...this.locate(path, key), message };
   }
+}
+
+const SYNTAX_HINTS: Partial<Record<YAMLError['code'], string>> = {
+  BAD_INDENT: 'check the indentation: the keys of one map start in the same column, indented with spaces',
+  BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line and the one above: a nested key is indented deeper than a key that already has a value',
+  MULTILINE_IMPLICIT_KEY: 'a key is missing its ":", or a line is indented differently from its neighbours',
+  TAB_AS_INDENT: 'indent with spaces, not tabs',
+  UNEXPECTED_TOKEN: 'inside { } or [ ], quote values that contain { } [ ] , or ": "',
+  MISSING_CHAR: 'a { [ or quote is never closed',
+};
+
+/**
+ * Characters that end a plain scalar in a flow collection, replaced inside `${...}` by
+ * private-use characters of the same length, so positions stay exact and unmask() restores them.
+ */
+const FLOW_CHARS = '{}[],:#';
+const MASK_BASE = 0xe000;
+const MASKED = /[\ue000-\ue006]/;
+
+function maskReferences(text: string): string {
+  if (!text.includes('${')) return text;
+  return text.replace(/\$\{[^}\n]*\}/g, (reference) =>
+    reference.replace(/[{}[\],:#]/g, (char) => String.fromCharCode(MASK_BASE + FLOW_CHARS.indexOf(char))),
+  );
+}
+
+function unmask(value: string): string {
+  return value.replace(/[\ue000-\ue006]/g, (char) => FLOW_CHARS[char.charCodeAt(0) - MASK_BASE]!);
 }
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g;

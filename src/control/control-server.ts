@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Logger } from '../observe/logger.js';
 import type { AuditEvent } from '../observe/events.js';
 import type { ControlConfig } from '../config/model.js';
@@ -169,9 +170,12 @@ export class ControlServer {
   private async appAction(res: ServerResponse, app: string, action: string, url: URL): Promise<void> {
     const supervisor = this.target.supervisor;
     if (action === 'scale') {
-      const instances = Number(url.searchParams.get('instances'));
-      if (!Number.isInteger(instances) || instances < 0) return json(res, 400, { error: 'scale needs ?instances=N (a whole number >= 0)', code: 'WHARF_BAD_REQUEST' });
+      const given = url.searchParams.get('instances');
+      // "max" is one per CPU of this machine, as `instances: max` in the config.
+      const instances = given === 'max' ? availableParallelism() : Number(given);
+      if (!Number.isInteger(instances) || instances < 0) return json(res, 400, { error: 'scale needs ?instances=N (a whole number >= 0) or max', code: 'WHARF_BAD_REQUEST' });
       await supervisor.scale(app, instances);
+      return json(res, 200, { ok: true, app, action, instances });
     } else {
       await supervisor[action as 'start' | 'stop' | 'restart' | 'reload'](app);
     }

@@ -1,7 +1,8 @@
 // The access log: nginx's `combined` line or one JSON object per line, to stdout, a file, or
 // nowhere. Lines are batched and written once per event-loop turn. A file target is reopened
 // on reopen() (SIGUSR1, logrotate's convention).
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AccessRecord } from './access-record.js';
 
 const FILE_BUFFER_CHARS = 64 * 1024;
@@ -79,6 +80,12 @@ export class AccessLog {
   };
 
   private open(): WriteStream {
+    // A first start (or a logrotate that moved the directory away) must not lose the log.
+    try {
+      mkdirSync(dirname(this.target), { recursive: true });
+    } catch {
+      // The stream's own error below says why the file cannot be written.
+    }
     const stream = createWriteStream(this.target, { flags: 'a' });
     stream.on('error', (error) => process.stderr.write(`wharf: access log ${this.target}: ${error.message}\n`));
     return stream;

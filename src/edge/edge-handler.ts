@@ -72,7 +72,8 @@ export class EdgeHandler {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  readonly handleRequest = (req: AnyRequest, res: AnyResponse, proto: 'http' | 'https'): void => {
+  /** `listener`: the configured address (host:port) the request came in on; it picks the routes. */
+  readonly handleRequest = (req: AnyRequest, res: AnyResponse, proto: 'http' | 'https', listener = ''): void => {
     const runtime = this.runtime;
     const ex = this.begin(req, res, runtime, proto);
     if (this.drainingValue && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
@@ -96,7 +97,7 @@ export class EdgeHandler {
       ex.bytesOut = sendText(res, 405);
       return;
     }
-    const route = this.route(ex, runtime.router);
+    const route = this.route(ex, runtime.routerFor(listener));
     if (!route) {
       ex.reason = 'no_route';
       ex.status = 404;
@@ -106,7 +107,7 @@ export class EdgeHandler {
     this.admit(ex, route);
   };
 
-  readonly handleUpgrade = (req: IncomingMessage | Http1Request, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void => {
+  readonly handleUpgrade = (req: IncomingMessage | Http1Request, socket: Duplex, head: Buffer, proto: 'http' | 'https', listener = ''): void => {
     const runtime = this.runtime;
     const res = new UpgradeResponse(socket, head);
     const ex = this.begin(req, res, runtime, proto);
@@ -116,7 +117,7 @@ export class EdgeHandler {
       ex.bytesOut = sendText(res, 400);
       return;
     }
-    const route = this.route(ex, runtime.router);
+    const route = this.route(ex, runtime.routerFor(listener));
     if (!route?.proxy) {
       ex.status = 404;
       ex.reason = 'no_route';

@@ -53,7 +53,9 @@ export class Listener {
   ) {
     this.key = listenerKey(config);
     const proto = config.tls ? 'https' : 'http';
-    const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => edge.handleRequest(req, res, proto);
+    // As configured (port 0 stays 0): routes name their listeners this way.
+    const address = formatAddress(config);
+    const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => edge.handleRequest(req, res, proto, address);
     const http1 = {
       headersTimeout: settings.clientHeaderMs,
       // Bodies have their own idle timeout (client_body); a whole-request cap would cut big uploads.
@@ -93,7 +95,7 @@ export class Listener {
       certs.onChange(() => (this.server as TlsServer).setSecureContext({ ...certs.defaultPair, minVersion: 'TLSv1.2' }));
     } else {
       this.server = new Http1Server(settings, {
-        request: (req, res) => edge.handleRequest(req, res, proto),
+        request: (req, res) => edge.handleRequest(req, res, proto, address),
         upgrade: (req, socket, head) => this.upgrade(req, socket, head, proto),
         clientError: (error, socket, answer) => this.clientError(error, socket, answer),
       });
@@ -192,7 +194,7 @@ export class Listener {
   private upgrade(req: IncomingMessage | Http1Request, socket: Duplex, head: Buffer, proto: 'http' | 'https'): void {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
-    this.edge.handleUpgrade(req, socket, head, proto);
+    this.edge.handleUpgrade(req, socket, head, proto, formatAddress(this.config));
   }
 
   /** `answer`: nothing else is being written on the socket, so the error status can be sent. */

@@ -11,6 +11,7 @@ import { AddressSet } from '../net/cidr.js';
 import { resolveClientIp } from '../net/real-ip.js';
 import { hashKeyReader } from '../balance/hash-key.js';
 import { Router, type Routable } from './router.js';
+import { formatAddress } from '../net/address.js';
 import { ProxyRoute, type RetryLog } from './proxy.js';
 import { StaticHandler, type StaticResponse } from './static/static-handler.js';
 import { directSink, throttledSink } from './response-sink.js';
@@ -49,6 +50,7 @@ export class Runtime {
   readonly router: Router<CompiledRoute>;
   readonly routes: readonly CompiledRoute[];
   private readonly trusted: AddressSet;
+  private readonly byListener = new Map<string, Router<CompiledRoute>>();
 
   constructor(
     readonly snapshot: Snapshot,
@@ -57,6 +59,19 @@ export class Runtime {
     this.trusted = new AddressSet(snapshot.trustedProxies);
     this.routes = snapshot.routes.map((route) => compileRoute(route, snapshot, deps));
     this.router = new Router(this.routes);
+    // Routes that name their listeners (an nginx server's `listen`) get a router per listener;
+    // without any, every listener shares the one router.
+    if (snapshot.routes.some((route) => route.listeners.length > 0)) {
+      for (const listen of snapshot.listen) {
+        const address = formatAddress(listen);
+        this.byListener.set(address, new Router(this.routes.filter((r) => r.config.listeners.length === 0 || r.config.listeners.includes(address))));
+      }
+    }
+  }
+
+  /** The router for requests that came in on the listener at `address` (host:port as configured). */
+  routerFor(address: string): Router<CompiledRoute> {
+    return this.byListener.get(address) ?? this.router;
   }
 
   clientIp(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined): string {

@@ -11,7 +11,12 @@ export { ImportError } from './import-result.js';
 
 export type ImportFormat = 'nginx' | 'pm2' | 'supervisord';
 
-export async function importFile(path: string): Promise<ImportResult> {
+export interface ImportOptions {
+  /** PM2: the environment whose env_NAME is merged over env (`pm2 start --env NAME`). */
+  readonly env?: string;
+}
+
+export async function importFile(path: string, options: ImportOptions = {}): Promise<ImportResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -23,7 +28,7 @@ export async function importFile(path: string): Promise<ImportResult> {
     case 'nginx':
       return translateNginx(path);
     case 'pm2':
-      return importPm2(path, text);
+      return importPm2(path, text, options.env);
     case 'supervisord':
       return importSupervisord(path, text);
     default:

@@ -18,7 +18,7 @@ const INTERPRETERS: Record<string, string> = {
 /** Keys translated below; anything else in an app is reported. */
 const HANDLED = new Set([
   'name', 'script', 'args', 'interpreter', 'exec_interpreter', 'interpreter_args', 'node_args', 'cwd', 'instances', 'exec_mode',
-  'env', 'env_production', 'max_memory_restart', 'wait_ready', 'listen_timeout', 'kill_timeout', 'autorestart', 'min_uptime', 'max_restarts',
+  'env', 'max_memory_restart', 'wait_ready', 'listen_timeout', 'kill_timeout', 'kill_signal', 'autorestart', 'min_uptime', 'max_restarts',
 ]);
 
 const WHY: Record<string, string> = {
@@ -39,7 +39,14 @@ const WHY: Record<string, string> = {
   namespace: 'wharf has no app namespaces',
 };
 
-export async function importPm2(path: string, text: string): Promise<ImportResult> {
+/** PM2's defaults where they differ from wharf's: kept so the imported app stops as it did. */
+const PM2_KILL_TIMEOUT_MS = 1600;
+const PM2_KILL_SIGNAL = 'SIGINT';
+/** PM2 waits this long for `process.send('ready')` (wait_ready) before calling the app online anyway. */
+const PM2_LISTEN_TIMEOUT_MS = 3000;
+
+/** `envName`: merge env_NAME over env, as `pm2 start --env NAME`; without it only env is used, as `pm2 start`. */
+export async function importPm2(path: string, text: string, envName?: string): Promise<ImportResult> {
   const file = basename(path);
   const ecosystem = await loadEcosystem(path, text);
   const draft = new ConfigDraft();
@@ -54,7 +61,7 @@ export async function importPm2(path: string, text: string): Promise<ImportResul
       draft.untranslatedSetting(`${file} apps[${index}]`, JSON.stringify(raw), 'not an app object');
       return;
     }
-    translateApp(raw as Pm2App, index, file, draft, apps);
+    translateApp(raw as Pm2App, index, file, draft, apps, envName);
   });
   return draft.render([
     `wharf config imported from ${file} (PM2 ecosystem) by \`wharf import\`.`,
@@ -89,38 +96,55 @@ function unwrap(loaded: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function translateApp(raw: Pm2App, index: number, file: string, draft: ConfigDraft, apps: Record<string, unknown>): void {
+function translateApp(raw: Pm2App, index: number, file: string, draft: ConfigDraft, apps: Record<string, unknown>, envName: string | undefined): void {
   const script = typeof raw.script === 'string' ? raw.script : undefined;
   const wanted = typeof raw.name === 'string' ? raw.name : script ? basename(script, extname(script)) : `app${index}`;
   const name = appName(wanted, new Set(Object.keys(apps)));
   const where = `${file} app ${name}`;
   const untranslated = (key: string, why?: string) => draft.untranslatedSetting(where, `${key}: ${shown(raw[key])}`, why, ['apps', name]);
   if (!script) {
-    draft.untranslatedSetting(`${file} apps[${index}]`, JSON.stringify(raw), 'an app needs a script');
+    draft.untranslatedSetting(`${file} apps[${index}]`, shown(raw), 'an app needs a script');
     return;
   }
   const app: Record<string, unknown> = { command: commandOf(raw, script) };
   apps[name] = app;
   if (name !== wanted) draft.comment(['apps', name], `PM2 name "${wanted}" made into a wharf name`);
   if (typeof raw.cwd === 'string') app.cwd = raw.cwd;
-  const env = envOf(raw, name, where, draft);
+  const { env, port } = envOf(raw, name, draft, envName);
   if (Object.keys(env).length) app.env = env;
   const instances = instancesOf(raw.instances);
   if (instances !== undefined) app.instances = instances;
   else if (raw.instances !== undefined) untranslated('instances', 'expected a number or "max"');
   if (raw.instances === -1) draft.comment(['apps', name, 'instances'], 'PM2 -1 means one per CPU but one; wharf runs "max" (one per CPU)');
-  app.port = 'auto';
-  if (raw.exec_mode === 'cluster' || raw.exec_mode === 'cluster_mode') {
-    draft.comment(['apps', name, 'port'], 'PM2 cluster mode shared one port; in wharf each instance gets its own $PORT and wharf balances between them');
+  const cluster = raw.exec_mode === 'cluster' || raw.exec_mode === 'cluster_mode';
+  if (cluster) {
+    app.port = 'auto';
+    draft.comment(['apps', name, 'port'], `PM2 cluster mode shared one port${port === undefined ? '' : ` (PORT=${port})`}; in wharf each instance gets its own $PORT and wharf balances between them`);
+  } else if (port !== undefined && (instances === undefined || instances === 1)) {
+    // One fork-mode process on the port PM2 gave it: it keeps that port (others may rely on it).
+    app.instances = 1;
+    app.port = port;
+    draft.comment(['apps', name, 'port'], `PM2 fork mode, one process with PORT=${port}: kept on that port (wharf still sets $PORT)`);
+  } else {
+    app.port = 'auto';
+    if (port !== undefined) draft.comment(['apps', name, 'port'], `PM2 set PORT=${port}; wharf sets PORT for each instance (port: auto)`);
   }
   if (typeof raw.wait_ready === 'boolean') app.wait_ready = raw.wait_ready;
-  const durations: [string, string][] = [['listen_timeout', 'start_timeout'], ['kill_timeout', 'stop_timeout'], ['min_uptime', 'min_uptime']];
-  for (const [from, to] of durations) {
-    if (raw[from] === undefined) continue;
-    const duration = durationOf(raw[from]);
-    if (duration) app[to] = duration;
-    else untranslated(from, 'not a duration');
+  durationSetting(raw, 'min_uptime', 'min_uptime', app, untranslated);
+  if (raw.wait_ready === true) {
+    // PM2 calls an app online at listen_timeout even without 'ready'; wharf would restart it.
+    if (raw.listen_timeout === undefined) app.start_timeout = msDuration(PM2_LISTEN_TIMEOUT_MS);
+    else durationSetting(raw, 'listen_timeout', 'start_timeout', app, untranslated);
+    app.on_start_timeout = 'ready';
+    draft.comment(['apps', name, 'on_start_timeout'], "PM2's wait_ready: an instance that has not sent 'ready' by listen_timeout is online anyway");
+  } else if (raw.listen_timeout !== undefined) {
+    durationSetting(raw, 'listen_timeout', 'start_timeout', app, untranslated);
   }
+  const killSignal = typeof raw.kill_signal === 'string' && /^SIG[A-Z0-9]+$/.test(raw.kill_signal) ? raw.kill_signal : PM2_KILL_SIGNAL;
+  app.stop_signal = killSignal;
+  if (raw.kill_signal === undefined) draft.comment(['apps', name, 'stop_signal'], "PM2 stops apps with SIGINT (its kill_signal default), wharf's default is SIGTERM");
+  if (raw.kill_timeout === undefined) app.stop_timeout = msDuration(PM2_KILL_TIMEOUT_MS);
+  else durationSetting(raw, 'kill_timeout', 'stop_timeout', app, untranslated);
   if (raw.autorestart === false) app.restart = 'never';
   if (raw.max_restarts !== undefined) {
     if (Number.isInteger(raw.max_restarts) && (raw.max_restarts as number) >= 0) app.max_restarts = raw.max_restarts;
@@ -163,26 +187,44 @@ function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** `env` with `env_production` merged over it (what `pm2 start --env production` runs). */
-function envOf(raw: Pm2App, name: string, where: string, draft: ConfigDraft): Record<string, string | number | boolean> {
+/**
+ * `env`, with `env_NAME` merged over it when `--env NAME` was given (what `pm2 start --env NAME`
+ * runs). PORT is taken out: wharf sets it per instance. Values of other environments are
+ * never written out, not even as comments: they hold secrets as often as not.
+ */
+function envOf(
+  raw: Pm2App,
+  name: string,
+  draft: ConfigDraft,
+  envName: string | undefined,
+): { env: Record<string, string | number | boolean>; port?: number } {
   const base = isRecord(raw.env) ? raw.env : {};
-  const production = isRecord(raw.env_production) ? raw.env_production : undefined;
-  const merged: Record<string, unknown> = { ...base, ...production };
-  if (production) draft.comment(['apps', name, 'env'], 'env with env_production merged over it (as `pm2 start --env production`)');
-  for (const key of Object.keys(raw)) {
-    if (key.startsWith('env_') && key !== 'env_production') {
-      draft.untranslatedSetting(where, `${key}: …`, 'only env and env_production are imported', ['apps', name]);
-    }
+  const chosen = envName === undefined ? undefined : raw[`env_${envName}`];
+  if (envName !== undefined && !isRecord(chosen)) draft.comment(['apps', name], `no env_${envName} in this app: only env is used`);
+  const merged: Record<string, unknown> = { ...base, ...(isRecord(chosen) ? chosen : {}) };
+  if (isRecord(chosen)) draft.comment(['apps', name, 'env'], `env with env_${envName} merged over it (as \`pm2 start --env ${envName}\`)`);
+  const others = Object.keys(raw).filter((key) => key.startsWith('env_') && key !== `env_${envName}`);
+  if (others.length) {
+    draft.comment(['apps', name], `${others.join(', ')} not merged: choose one with \`wharf import --env NAME\` (as \`pm2 start --env NAME\`)`);
   }
   const env: Record<string, string | number | boolean> = {};
+  let port: number | undefined;
   for (const [key, value] of Object.entries(merged)) {
     if (key === 'PORT') {
-      draft.comment(['apps', name, 'port'], `PM2 set PORT=${String(value)}; wharf sets PORT for each instance (port: auto)`);
+      const number = Number(value);
+      if (Number.isInteger(number) && number > 0 && number < 65536) port = number;
       continue;
     }
     env[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
   }
-  return env;
+  return { env, port };
+}
+
+function durationSetting(raw: Pm2App, from: string, to: string, app: Record<string, unknown>, untranslated: (key: string, why?: string) => void): void {
+  if (raw[from] === undefined) return;
+  const duration = durationOf(raw[from]);
+  if (duration) app[to] = duration;
+  else untranslated(from, 'not a duration');
 }
 
 function instancesOf(value: unknown): number | 'max' | undefined {
@@ -200,10 +242,16 @@ function durationOf(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A setting's value for a note: JSON, shortened; functions by name only. */
+/** Names whose values are secrets as often as not: never copied into a comment. */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|AUTH/i;
+
+/** A setting's value for a note: JSON, shortened; functions by name only; secret-looking values and env maps hidden. */
 function shown(value: unknown): string {
   if (typeof value === 'function') return '[function]';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value, (key, v: unknown) => {
+    if (key !== '' && (SECRET_NAME.test(key) || /^env(_|$)/.test(key))) return '[hidden]';
+    return typeof v === 'function' ? '[function]' : v;
+  }) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -4,6 +4,7 @@ import { ConfigDraft } from './config-draft.js';
 import type { ImportResult } from './import-result.js';
 import { parseIni, type IniEntry, type IniSection } from './ini.js';
 import { appName, exposeComment, sizeText } from './app-draft.js';
+import { translateProcessNum } from './supervisord-process-num.js';
 
 const RESTART: Record<string, string> = { true: 'always', false: 'never', unexpected: 'on-failure' };
 
@@ -68,11 +69,22 @@ function translateProgram(section: IniSection, program: string, file: string, dr
     draft.untranslatedSetting(`${file}:${section.line}`, `[${section.name}]`, 'a program needs a command');
     return;
   }
-  const expand = (entry: IniEntry) => expandVariables(entry, program, (why) => note(entry, why));
-  const app: Record<string, unknown> = { command: expand(command) };
+  const numprocs = Number(values.get('numprocs')?.value ?? 1);
+  const numbering = { start: Number(values.get('numprocs_start')?.value ?? 0) || 0, count: Number.isInteger(numprocs) && numprocs > 0 ? numprocs : 1 };
+  const app: Record<string, unknown> = { command: '' };
+  const expand = (entry: IniEntry, value = entry.value) => expandVariables({ ...entry, value }, program, (why) => note(entry, why));
+  const perProcess = (entry: IniEntry, value: string, asCommand: boolean) => {
+    const result = translateProcessNum(value, numbering, asCommand);
+    if (result.problem) note(entry, result.problem);
+    if (result.port !== undefined) {
+      app.port = result.port;
+      draft.comment([...at, 'port'], `${file}:${entry.line}: a port per process (${result.port}${numbering.count > 1 ? `..${result.port + numbering.count - 1}` : ''}): instance i listens on ${result.port}+i, given to it as $PORT`);
+    }
+    return result;
+  };
+  app.command = perProcess(command, expand(command), true).text;
   apps[name] = app;
   if (name !== program) draft.comment(at, `supervisord program "${program}" made into a wharf name`);
-  const numprocs = Number(values.get('numprocs')?.value ?? 1);
   for (const entry of section.entries) {
     switch (entry.key) {
       case 'command':
@@ -83,9 +95,31 @@ function translateProgram(section: IniSection, program: string, file: string, dr
       case 'environment': {
         const env = parseEnvironment(entry.value);
         if (!env) note(entry, 'expected KEY="value",KEY2=value2');
-        else app.env = withoutPort(env, name, draft, (value) => expandVariables({ ...entry, value }, program, (why) => note(entry, why)));
+        else {
+          const translated: Record<string, string> = {};
+          for (const [key, raw] of Object.entries(env)) {
+            const value = expand(entry, raw);
+            if (!value.includes('%(process_num)')) {
+              if (key !== 'PORT') translated[key] = value;
+              else if (/^\d+$/.test(value) && numbering.count === 1 && app.port === undefined) {
+                app.port = Number(value);
+                draft.comment([...at, 'port'], `${file}:${entry.line}: supervisord set PORT=${value}: kept (wharf sets $PORT)`);
+              } else draft.comment(at, `supervisord set PORT=${value}; wharf sets PORT for each instance`);
+              continue;
+            }
+            const result = perProcess(entry, value, false);
+            // wharf sets PORT itself; other per-process values cannot be written in env.
+            if (key === 'PORT' && result.port !== undefined) continue;
+            if (!result.problem) note(entry, `${key}=${raw}: env values are the same for every instance; let the app read $PORT or $WHARF_INSTANCE`);
+          }
+          if (Object.keys(translated).length) app.env = translated;
+        }
         break;
       }
+      case 'numprocs_start':
+        // Used with %(process_num) above; wharf numbers instances from 0.
+        if (!/^\d+$/.test(entry.value)) note(entry, 'not a number');
+        break;
       case 'numprocs':
         if (Number.isInteger(numprocs) && numprocs >= 1) app.instances = numprocs;
         else note(entry, 'not a number of processes');
@@ -152,7 +186,11 @@ function logSetting(entry: IniEntry, app: Record<string, unknown>, note: (entry:
  * wharf's ${X}; per-process ones (process_num, group_name, host_node_name) are reported.
  */
 function expandVariables(entry: IniEntry, program: string, report: (why: string) => void): string {
-  return entry.value.replace(/%\(([A-Za-z0-9_]+)\)[-#0 +]*\d*[sd]/g, (whole, variable: string) => {
+  return entry.value.replace(/%%|%\(([A-Za-z0-9_]+)\)[-#0 +]*\d*[sd]/g, (whole, variable: string | undefined) => {
+    // Python's %-formatting: %% is a literal percent sign.
+    if (variable === undefined) return '%';
+    // Left for translateProcessNum, which knows numprocs and numprocs_start.
+    if (variable === 'process_num') return whole;
     if (variable === 'program_name') return program;
     if (variable === 'here') return '.';
     if (variable.startsWith('ENV_')) return `\${${variable.slice(4)}}`;
@@ -175,13 +213,4 @@ export function parseEnvironment(text: string): Record<string, string> | undefin
     offset = pattern.lastIndex;
   }
   return env;
-}
-
-function withoutPort(env: Record<string, string>, name: string, draft: ConfigDraft, expand: (value: string) => string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key === 'PORT') draft.comment(['apps', name], `supervisord set PORT=${value}; wharf sets PORT for each instance (port: auto)`);
-    else out[key] = expand(value);
-  }
-  return out;
 }

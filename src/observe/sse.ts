@@ -15,6 +15,9 @@ export interface EventStreamDeps {
   readonly tickMs?: number;
 }
 
+/** How many state-change events a new client is sent first, so the dashboard shows recent history. */
+const REPLAYED = 100;
+
 /** Bus events passed through as they come. */
 const FORWARDED = ['instance', 'health', 'reload', 'alert', 'rollout', 'registry'] as const satisfies readonly (keyof WharfEventMap)[];
 
@@ -22,8 +25,10 @@ export class EventStream {
   private readonly clients = new Set<ServerResponse>();
   private timer: NodeJS.Timeout | undefined;
   private nextId = 1;
+  /** The last REPLAYED state-change frames, oldest first. */
+  private readonly recent: { id: number; frame: string }[] = [];
   private readonly forwarders = FORWARDED.map((name) => {
-    const listener = (payload: unknown) => this.broadcast(name, payload);
+    const listener = (payload: unknown) => this.broadcast(name, payload, true);
     return { name, listener };
   });
 
@@ -35,7 +40,11 @@ export class EventStream {
     return this.clients.size;
   }
 
-  handle(_req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * A new client first gets the recent state changes (all kept, or those after the
+   * Last-Event-ID an EventSource sends when it reconnects), then the live stream.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -43,6 +52,8 @@ export class EventStream {
       'x-accel-buffering': 'no',
     });
     res.write(`retry: 2000\n: wharf events\n\n`);
+    const seen = Number(req.headers['last-event-id'] ?? 0) || 0;
+    for (const { id, frame } of this.recent) if (id > seen) res.write(frame);
     res.socket?.setNoDelay(true);
     this.clients.add(res);
     const drop = () => {
@@ -62,9 +73,14 @@ export class EventStream {
     this.clients.clear();
   }
 
-  private broadcast(event: string, payload: unknown): void {
-    if (this.clients.size === 0) return;
+  private broadcast(event: string, payload: unknown, keep = false): void {
+    if (this.clients.size === 0 && !keep) return;
+    const id = this.nextId;
     const frame = this.frame(event, payload);
+    if (keep) {
+      this.recent.push({ id, frame });
+      if (this.recent.length > REPLAYED) this.recent.shift();
+    }
     for (const res of this.clients) res.write(frame);
   }
 

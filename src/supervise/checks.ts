@@ -11,7 +11,8 @@ import { startCheckLoop } from '../checks/check-loop.js';
  */
 const READINESS_POLL_MS = 100;
 
-export function watchReadiness(port: number, health: HealthConfig | undefined, onReady: () => void): () => void {
+/** `onFailed` hears why each failed check failed (what `wharf status` shows for a starting instance). */
+export function watchReadiness(port: number, health: HealthConfig | undefined, onReady: () => void, onFailed?: (detail: string) => void): () => void {
   const check = healthCheck(health);
   const cancel = startCheckLoop({
     probe: () => check({ host: '127.0.0.1', port }),
@@ -20,6 +21,9 @@ export function watchReadiness(port: number, health: HealthConfig | undefined, o
     // Readiness only ever turns healthy; the loop ends there.
     rule: { passes: health?.passes ?? 1, fails: 1 },
     healthy: false,
+    onResult: (result) => {
+      if (result.status !== 'passing') onFailed?.(result.output || 'check failed');
+    },
     onFlip: () => {
       cancel();
       onReady();

@@ -17,6 +17,10 @@ import type { ExitRecord, InstanceStatus } from './status.js';
 
 export type { OutputStream } from './child-run.js';
 
+/** How many stderr lines of a run are kept to explain its end, and how long each may be. */
+const STDERR_TAIL_LINES = 10;
+const STDERR_LINE_MAX = 500;
+
 export interface InstanceHooks {
   /** After every state change: pool membership, events and logs follow from it. */
   changed(instance: Instance, from: InstanceState, to: InstanceState): void;
@@ -24,7 +28,7 @@ export interface InstanceHooks {
   processChanged(instance: Instance): void;
   /** Resolves once the instance's in-flight requests are done (bounded by stop_timeout). */
   drain(instance: Instance): Promise<void>;
-  output(instance: Instance, stream: OutputStream, line: string): void;
+  output(instance: Instance, stream: OutputStream | 'wharf', line: string): void;
 }
 
 export interface InstanceOptions {
@@ -54,6 +58,8 @@ export class Instance {
   lastExit?: ExitRecord;
   /** A replacement for this instance is being started (memory limit or reload). */
   replacing = false;
+  /** While starting: why it is not ready yet. */
+  waitingFor?: string;
 
   private readonly ports: PortAllocator;
   private readonly hooks: InstanceHooks;
@@ -72,6 +78,8 @@ export class Instance {
   private backoffTimer?: NodeJS.Timeout;
   private spawning?: Promise<void>;
   private settleWaiters: ((ready: boolean) => void)[] = [];
+  /** The current run's last stderr lines; kept after it ends, so a crash explains itself. */
+  private stderrTail: string[] = [];
 
   constructor(options: InstanceOptions) {
     this.app = options.app;
@@ -166,7 +174,14 @@ export class Instance {
       cpuSeconds: stat ? cpuSecondsOf(stat) : 0,
       ...(this.lastExit && { lastExit: this.lastExit }),
       ...(this.reason !== undefined && { reason: this.reason }),
+      ...(this.state === 'starting' && this.waitingFor !== undefined && { waiting_for: this.waitingFor }),
+      ...(this.crashed() && this.stderrTail.length > 0 && { last_stderr: [...this.stderrTail] }),
     };
+  }
+
+  /** The process ended without being asked to (what stderr may explain). */
+  private crashed(): boolean {
+    return (this.state === 'backoff' || this.state === 'fatal' || this.state === 'exited') && this.lastExit !== undefined && !this.stopRequested;
   }
 
   private nextSettle(): Promise<boolean> {
@@ -217,6 +232,8 @@ export class Instance {
 
   private launch(generation: number, config: AppConfig, port: number): void {
     this.port = port;
+    this.stderrTail = [];
+    this.waitingFor = config.waitReady ? "process.send('ready') from the app" : `a first readiness check on port ${port}`;
     this.failedStartReason = undefined;
     this.restartReason = undefined;
     let run: ChildRun;
@@ -231,7 +248,13 @@ export class Instance {
         },
         {
           exit: (code, signal, detail) => this.onExit(generation, code, signal, detail),
-          line: (stream, line) => this.hooks.output(this, stream, line),
+          line: (stream, line) => {
+            if (stream === 'err') {
+              this.stderrTail.push(line.length > STDERR_LINE_MAX ? `${line.slice(0, STDERR_LINE_MAX)}…` : line);
+              if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+            }
+            this.hooks.output(this, stream, line);
+          },
         },
       );
     } catch (error) {
@@ -249,17 +272,29 @@ export class Instance {
 
     this.startTimer = setTimeout(() => {
       if (generation !== this.generation || this.state !== 'starting') return;
-      this.failedStartReason = `not ready within ${config.startTimeoutMs}ms`;
+      if (config.onStartTimeout === 'ready') {
+        // PM2's listen_timeout: an app that never says 'ready' is online once the wait is over.
+        this.hooks.output(this, 'wharf', `not ready within ${config.startTimeoutMs}ms; taken as ready (on_start_timeout: ready)`);
+        this.becomeReady(generation);
+        return;
+      }
+      this.failedStartReason = `not ready within ${config.startTimeoutMs}ms${this.waitingFor ? ` (waiting for ${this.waitingFor})` : ''}`;
       void this.terminate(this.failedStartReason);
     }, config.startTimeoutMs);
     const onReady = () => this.becomeReady(generation);
     if (config.waitReady) run.child.on('message', (message) => message === 'ready' && onReady());
-    else this.cancelChecks.push(watchReadiness(port, config.health, onReady));
+    else {
+      const onFailed = (detail: string) => {
+        if (generation === this.generation) this.waitingFor = `readiness check on port ${port}: ${detail}`;
+      };
+      this.cancelChecks.push(watchReadiness(port, config.health, onReady, onFailed));
+    }
   }
 
   private becomeReady(generation: number): void {
     if (generation !== this.generation || this.state !== 'starting') return;
     this.stopChecks();
+    this.waitingFor = undefined;
     this.transition('ready');
     this.settle(true);
     const { liveness } = this.config;
@@ -319,7 +354,8 @@ export class Instance {
     if (!restart) return this.settle(false);
     if (this.failedStartReason === undefined && uptimeMs >= this.config.minUptimeMs) this.backoff.reset();
     if (this.crashLoop.record(now)) {
-      this.transition('fatal', `crash loop: ${this.crashLoop.describe()}; last: ${reason}`);
+      const stderr = this.stderrTail.length ? `; last stderr: ${this.stderrTail[this.stderrTail.length - 1]}` : '';
+      this.transition('fatal', `crash loop: ${this.crashLoop.describe()}; last: ${reason}${stderr}`);
       return this.settle(false);
     }
     const delayMs = this.backoff.next();

@@ -25,6 +25,10 @@ export interface InstanceStatus {
   readonly lastExit?: ExitRecord;
   /** Why the instance is in its state (crash loop details, start timeout...). */
   readonly reason?: string;
+  /** A starting instance: what it is waiting for (the last readiness check's failure, or 'ready' over IPC). */
+  readonly waiting_for?: string;
+  /** An instance whose process ended on its own (backoff, fatal, exited): the last lines its process wrote to stderr. */
+  readonly last_stderr?: readonly string[];
 }
 
 export interface AppStatus {

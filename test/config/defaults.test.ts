@@ -26,7 +26,7 @@ test('edge-wide defaults', () => {
   assert.equal(s.logLevel, 'info');
   assert.deepEqual(s.trustedProxies, []);
   assert.deepEqual(s.timeouts, {
-    clientHeaderMs: 10_000, clientBodyMs: 60_000, keepaliveMs: 75_000, upstreamConnectMs: 5000, upstreamReadMs: 60_000, shutdownMs: 30_000,
+    clientHeaderMs: 10_000, clientBodyMs: 60_000, keepaliveMs: 75_000, upstreamConnectMs: 5000, upstreamReadMs: 60_000, shutdownMs: 30_000, startupMs: 60_000,
   });
   assert.equal(s.maxHeaderSize, 16 * 1024);
   assert.equal(s.maxGuardKeys, 100_000);
@@ -66,6 +66,7 @@ test('app defaults', () => {
   assert.equal(web.restart, 'always');
   assert.equal(web.waitReady, false);
   assert.equal(web.startTimeoutMs, 30_000);
+  assert.equal(web.onStartTimeout, 'restart');
   assert.equal(web.minUptimeMs, 1000);
   assert.equal(web.maxRestarts, 15);
   assert.equal(web.restartWindowMs, 60_000);
@@ -88,6 +89,7 @@ test('instances: max is one per CPU; health defaults differ for readiness and li
 test('route defaults', () => {
   const [api, redirect] = snapshotOf(minimal, {}, '/srv/site/wharf.yaml').routes;
   assert.deepEqual(api!.action, { kind: 'proxy', pool: 'api', stripPrefix: false });
+  assert.deepEqual(api!.listeners, []);
   assert.equal(api!.name, '/api');
   assert.deepEqual(api!.hosts, []);
   assert.equal(api!.maxBody, 0);

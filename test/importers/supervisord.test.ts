@@ -64,6 +64,7 @@ test('programs become apps: command, directory, environment, restart policy, sig
     cwd: './api',
     env: { NODE_ENV: 'production', GREETING: 'hello, world', EMPTY: '' },
     restart: 'always',
+    port: 3000,
     min_uptime: '5s',
     max_restarts: 3,
     stop_signal: 'SIGTERM',
@@ -71,7 +72,7 @@ test('programs become apps: command, directory, environment, restart policy, sig
     logs: { max_size: '50m', keep: 10 },
   });
   assert.deepEqual(config.apps.worker, {
-    command: 'python3 worker.py --queue default --id %(process_num)s',
+    command: 'python3 worker.py --queue default --id $WHARF_INSTANCE',
     instances: 3,
     restart: 'on-failure',
     stop_signal: 'SIGQUIT',
@@ -99,14 +100,13 @@ test('untranslated sections and keys are listed with FILE:LINE and commented', a
     'supervisord.conf:5: [supervisord] (2 settings) — wharf is configured by its own file',
     'supervisord.conf:21: user=www-data — wharf runs apps as the user that runs wharf',
     'supervisord.conf:22: stdout_logfile=/var/log/api.log — wharf captures output into its logs dir (logs.dir)',
-    'supervisord.conf:27: command=python3 worker.py --queue default --id %(process_num)s — %(process_num)s has no wharf equivalent (wharf gives each instance its own PORT instead)',
     'supervisord.conf:28: process_name=%(program_name)s_%(process_num)02d — wharf names and numbers instances itself',
     'supervisord.conf:32: exitcodes=0,2 — wharf treats exit code 0 as expected and any other as a failure',
     'supervisord.conf:40: [group:shop] (1 setting) — wharf has no app groups',
   ]);
   for (const entry of result.untranslated) assert.ok(result.yaml.includes(`# untranslated: ${entry}`), entry);
   assert.match(result.yaml, /^# wharf config imported from supervisord\.conf \(supervisord\)/);
-  assert.match(result.yaml, /# supervisord set PORT=3000; wharf sets PORT for each instance/);
+  assert.match(result.yaml, /# supervisord\.conf:\d+: supervisord set PORT=3000: kept \(wharf sets \$PORT\)/);
   assert.match(result.yaml, /# supervisord\.conf:20: stopasgroup=true — wharf always signals the whole process group/);
 });
 

@@ -11,7 +11,8 @@ import { loadRollouts } from './rollouts-view.js';
 import { renderServices } from './services-view.js';
 
 const STATUS_EVERY_MS = 2000;
-const MAX_EVENTS = 80;
+/** As many as the event stream replays to a new page. */
+const MAX_EVENTS = 100;
 
 const state = {
   status: null,
@@ -128,9 +129,10 @@ function setupRouteControls() {
 
 // ---- live events ----------------------------------------------------------------------------
 
-function logEvent(text) {
+/** `at`: when it happened (ms), which for replayed events is before the page loaded. */
+function logEvent(text, at = Date.now()) {
   const list = document.getElementById('events');
-  const time = new Date().toLocaleTimeString();
+  const time = new Date(at).toLocaleTimeString();
   list.prepend(el('li', {}, el('time', {}, time), text));
   while (list.children.length > MAX_EVENTS) list.lastChild.remove();
 }
@@ -144,8 +146,9 @@ function onRates(data) {
     charts.rps.push(data.second.t, data.second.requests);
     charts.errors.push(data.second.t, data.second.errors);
     charts.p99.push(data.second.t, data.second.p99Ms);
-    setText(document.getElementById('chart-rps-now'), formatRate(data.totals.rps));
-    setText(document.getElementById('chart-errors-now'), `${(data.totals.errorRate * 100).toFixed(1)}%`);
+    setText(document.getElementById('chart-rps-now'), `${formatRate(data.totals.rps)}/s`);
+    // The chart counts 5xx answers per second; its caption's figure is in the same unit.
+    setText(document.getElementById('chart-errors-now'), `${formatRate(data.totals.rps * data.totals.errorRate)}/s`);
     setText(document.getElementById('chart-p99-now'), data.totals.p99Ms === null ? '' : `${data.totals.p99Ms} ms`);
   }
   if (state.status) renderRoutes(state.status.routes);
@@ -161,28 +164,30 @@ function renderAlerts() {
 function connect() {
   const live = document.getElementById('live');
   const source = new EventSource('/api/events');
+  let opened = false;
   source.addEventListener('open', () => {
+    opened = true;
     live.textContent = 'live';
     live.classList.remove('off');
   });
   source.addEventListener('error', () => {
-    live.textContent = 'reconnecting';
+    live.textContent = opened ? 'reconnecting' : 'offline';
     live.classList.add('off');
   });
   source.addEventListener('rates', (e) => onRates(JSON.parse(e.data)));
   source.addEventListener('instance', (e) => {
     const d = JSON.parse(e.data);
-    logEvent(`${d.app}[${d.id}] ${d.from} → ${d.to}${d.pid ? ` pid ${d.pid}` : ''}${d.reason ? ` (${d.reason})` : ''}`);
+    logEvent(`${d.app}[${d.id}] ${d.from} → ${d.to}${d.pid ? ` pid ${d.pid}` : ''}${d.reason ? ` (${d.reason})` : ''}`, d.at);
     refreshSoon();
   });
   source.addEventListener('health', (e) => {
     const d = JSON.parse(e.data);
-    logEvent(`${d.pool} ${d.peer} ${d.healthy ? 'healthy' : 'unhealthy'}${d.reason ? ` (${d.reason})` : ''}`);
+    logEvent(`${d.pool} ${d.peer} ${d.healthy ? 'healthy' : 'unhealthy'}${d.reason ? ` (${d.reason})` : ''}`, d.at);
     refreshSoon();
   });
   source.addEventListener('reload', (e) => {
     const d = JSON.parse(e.data);
-    logEvent(d.ok ? `config reloaded (${String(d.hash).slice(0, 12)})` : `config reload rejected: ${(d.errors ?? []).join('; ')}`);
+    logEvent(d.ok ? `config reloaded (${String(d.hash).slice(0, 12)})` : `config reload rejected: ${(d.errors ?? []).join('; ')}`, d.at);
     refreshSoon();
   });
   source.addEventListener('rejections', (e) => {
@@ -199,7 +204,7 @@ function connect() {
     const id = `${d.alert}:${d.key}`;
     if (d.status === 'firing') state.incidents.set(id, d);
     else state.incidents.delete(id);
-    logEvent(`alert ${d.status}: ${d.summary}`);
+    logEvent(`alert ${d.status}: ${d.summary}`, d.at);
     renderAlerts();
   });
 }

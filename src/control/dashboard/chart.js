@@ -116,6 +116,19 @@ export class LineChart {
       drawing = true;
     });
     ctx.stroke();
+    // A value with no neighbour (a single slow request's p99 between idle seconds) makes no
+    // line: draw it as a dot so it is not lost.
+    ctx.fillStyle = this.color;
+    this.values.forEach((v, i) => {
+      if (v === null || v === undefined) return;
+      const before = this.values[i - 1];
+      const next = this.values[i + 1];
+      if ((before === null || before === undefined) && (next === null || next === undefined)) {
+        ctx.beginPath();
+        ctx.arc(x(i), y(v), 2.5, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    });
   }
 }
 

@@ -37,6 +37,8 @@ export class NginxContext {
   readonly listeners = new Map<string, Listener>();
   /** Some server listens with ssl: plain-HTTP redirect servers then only exist to send clients there. */
   hasTlsServer = false;
+  /** The listen addresses of the server being translated: its routes answer on those only. */
+  serverListeners: readonly string[] = [];
   private readonly settingSources = new Map<string, { value: unknown; directive: NginxDirective }>();
   private readonly routeOwners = new Map<string, string>();
 
@@ -60,12 +62,26 @@ export class NginxContext {
 
   /** Where a route with the same host and path came from, if there is one (wharf rejects duplicates). */
   routeOwner(route: DraftRoute): string | undefined {
-    return routeKeys(route).map((key) => this.routeOwners.get(key)).find((owner) => owner !== undefined);
+    return routeKeys(route, this.serverListeners).map((key) => this.routeOwners.get(key)).find((owner) => owner !== undefined);
   }
 
   addRoute(route: DraftRoute, origin: NginxDirective): void {
-    for (const key of routeKeys(route)) this.routeOwners.set(key, placeOf(origin));
+    for (const key of routeKeys(route, this.serverListeners)) this.routeOwners.set(key, placeOf(origin));
+    if (this.serverListeners.length) route.listeners = [...this.serverListeners];
     this.routes.push(route);
+  }
+
+  /**
+   * Keeps `listeners` on routes only where servers listen on different addresses (else every
+   * route is on every listener anyway), naming only listeners that made it into `listen:`.
+   */
+  settleRouteListeners(emitted: ReadonlySet<string>): void {
+    const sets = new Set(this.routes.map((r) => JSON.stringify(r.listeners ?? [])));
+    for (const route of this.routes) {
+      const kept = ((route.listeners as string[] | undefined) ?? []).filter((a) => emitted.has(a));
+      if (sets.size <= 1 || kept.length === 0) delete route.listeners;
+      else route.listeners = kept;
+    }
   }
 
   /**
@@ -88,8 +104,9 @@ export class NginxContext {
   }
 }
 
-function routeKeys(route: DraftRoute): string[] {
+function routeKeys(route: DraftRoute, listeners: readonly string[]): string[] {
   const hosts = route.host === undefined ? ['*'] : Array.isArray(route.host) ? (route.host as string[]) : [route.host as string];
   const path = (route.path as string | undefined) ?? '/';
-  return hosts.map((host) => `${host.toLowerCase()} ${path}`);
+  const on = [...listeners].sort().join(',');
+  return hosts.map((host) => `${on} ${host.toLowerCase()} ${path}`);
 }

@@ -13,17 +13,24 @@ export function translateServer(server: NginxDirective, http: Scope, ctx: NginxC
   const block = server.block ?? [];
   const scope = inherit(http, block);
   const listens = block.filter((d) => d.name === 'listen');
-  if (isHttpsRedirectServer(block, ctx)) {
-    ctx.note(server, 'an http->https redirect server: wharf serves every route on every listener, so this redirect would answer HTTPS requests too and loop. Left out with its listeners; add them to listen: to serve the HTTPS routes over plain HTTP as well');
-    return;
-  }
   const isDefault = listens.some((d) => d.args.includes('default_server') || d.args.includes('default'));
   const routes = serverRoutes(block.filter((d) => d.name === 'server_name'), isDefault, ctx);
+  const addresses: string[] = [];
   if (listens.length === 0) {
-    addListener({ name: 'listen', args: ['80'], file: server.file, line: server.line }, scope, ctx);
+    const address = addListener({ name: 'listen', args: ['80'], file: server.file, line: server.line }, scope, ctx);
+    if (address) addresses.push(address);
     ctx.draft.comment(['listen'], `${placeOf(server)}: server without listen: nginx's default *:80`);
   }
-  for (const listen of listens) addListener(listen, scope, ctx);
+  for (const listen of listens) {
+    const address = addListener(listen, scope, ctx);
+    if (address) addresses.push(address);
+  }
+  // nginx answers on a server's own listen addresses only: its routes name them (`listeners:`),
+  // so an http->https redirect server stays on the plain listener and the TLS routes on TLS.
+  ctx.serverListeners = addresses;
+  if (isHttpsRedirectServer(block, ctx)) {
+    ctx.builtin(server, 'an http->https redirect server: a redirect route on its own (plain) listeners', undefined);
+  }
 
   const firstRoute = ctx.routes.length;
   const serverReturn = block.find((d) => d.name === 'return');
@@ -83,28 +90,30 @@ function serverRoutes(names: readonly NginxDirective[], isDefault: boolean, ctx:
   return { host: unique.length === 1 ? unique[0] : unique, serverName };
 }
 
-function addListener(listen: NginxDirective, scope: Scope, ctx: NginxContext): void {
+/** The wharf listen address the directive stands for, when it can have one. */
+function addListener(listen: NginxDirective, scope: Scope, ctx: NginxContext): string | undefined {
   const [addressText = '', ...params] = listen.args;
   const address = nginxListenAddress(addressText);
   if (!address) {
     ctx.note(listen, 'wharf listens on TCP host:port only');
-    return;
+    return undefined;
   }
   const unknown = params.filter((p) => !KNOWN_LISTEN_PARAMS.has(p));
   if (unknown.length) ctx.note(listen, `listen parameters ${unknown.join(' ')} have no wharf equivalent`);
   const ssl = params.includes('ssl');
   const pair = ssl ? certificatePair(listen, scope, ctx) : undefined;
-  if (ssl && !pair) return;
+  if (ssl && !pair) return undefined;
   const existing = ctx.listeners.get(address);
   if (!existing) {
     ctx.listeners.set(address, { tls: pair ? [pair] : [], directive: listen });
-    return;
+    return address;
   }
   if ((existing.tls.length > 0) !== ssl) {
     ctx.note(listen, `${address} is also used ${ssl ? 'without' : 'with'} ssl at ${placeOf(existing.directive)}; a wharf listener is either plain or TLS`);
-  } else if (pair && !existing.tls.some((p) => p.cert === pair.cert)) {
-    existing.tls.push(pair);
+    return undefined;
   }
+  if (pair && !existing.tls.some((p) => p.cert === pair.cert)) existing.tls.push(pair);
+  return address;
 }
 
 function certificatePair(listen: NginxDirective, scope: Scope, ctx: NginxContext): TlsPair | undefined {

@@ -90,16 +90,19 @@ function limitKey(key: string): string | undefined {
 /** Listeners gathered from every server; an IPv6 wildcard beside 0.0.0.0 on the same port is left out. */
 function emitListeners(ctx: NginxContext): void {
   const listen = ctx.draft.list('listen');
+  const emitted = new Set<string>();
   for (const [address, listener] of ctx.listeners) {
     const port = address.slice(address.lastIndexOf(':') + 1);
     if (address.startsWith('[::]:') && ctx.listeners.has(`0.0.0.0:${port}`)) {
       ctx.note(listener.directive, `wharf listens on 0.0.0.0:${port} already; in Node a [::] listener would take IPv4 too and collide. Use [::]:${port} alone for both`);
       continue;
     }
+    emitted.add(address);
     const [first, ...more] = listener.tls;
     if (!first) listen.push(address);
     else listen.push({ address, tls: more.length ? [first, ...more] : first });
   }
+  ctx.settleRouteListeners(emitted);
 }
 
 function moveServersLast(upstream: Record<string, unknown>): void {
