@@ -13,7 +13,7 @@ import { startBackend, skipMissing, type Backend } from '../../helpers/backends.
 import { startWharf, type RunningWharf } from '../../helpers/wharf.js';
 import { openSocket, portOf } from '../raw-http.js';
 
-const BIG = 32 * 1024 * 1024;
+const BIG = 64 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 120);
 
 function slowhttptestInstalled(): boolean {
@@ -122,7 +122,7 @@ routes:
     }
   });
 
-  test('a client that does not read holds the upstream back instead of filling memory', { timeout: 30_000 }, async () => {
+  test('a client that does not read holds the upstream back instead of filling memory', { timeout: 60_000 }, async () => {
     const socket = await openSocket(portOf(w.baseUrl));
     socket.pause();
     socket.write('GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n');
@@ -131,12 +131,13 @@ routes:
       for (let i = 0; i < 40 && big.written === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise((resolve) => setTimeout(resolve, 1500));
       assert.ok(big.written > 0, 'the response started');
-      assert.ok(!big.done && big.written < BIG / 4, `the upstream wrote ${big.written} of ${BIG} bytes to a client that reads nothing`);
+      // Socket buffers on loopback hold a few MB each side; the whole body must not fit.
+      assert.ok(!big.done && big.written < BIG / 2, `the upstream wrote ${big.written} of ${BIG} bytes to a client that reads nothing`);
       // Reading again lets the rest through, intact.
       let received = 0;
       socket.on('data', (chunk: Buffer) => (received += chunk.length));
       socket.resume();
-      for (let waited = 0; received < BIG && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (let waited = 0; received < BIG && waited < 40_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       assert.ok(received >= BIG, `received ${received} bytes`);
       assert.ok(big.done);
     } finally {
