@@ -1,0 +1,118 @@
+// Mutation testing of wharf's core (issue 19). Each module is mutated against only the test
+// files that cover it, so one run stays bounded on a small machine; `npm run mutate [module...]`
+// runs them one after the other (scripts/mutate.mjs) and prints the score per module.
+// Not part of `npm test` or CI.
+
+/** Module name -> the source files mutated and the test files run against them. */
+export const modules = {
+  balance: {
+    mutate: [
+      'src/balance/round-robin.ts',
+      'src/balance/least-conn.ts',
+      'src/balance/peer.ts',
+      'src/balance/upstream-pool.ts',
+      'src/balance/wait-queue.ts',
+    ],
+    tests: [
+      'test/balance/peer.test.ts',
+      'test/balance/round-robin.test.ts',
+      'test/balance/least-conn.test.ts',
+      'test/balance/upstream-pool.test.ts',
+      'test/balance/edge-cases.test.ts',
+      'test/balance/least-time.test.ts',
+      'test/balance/nginx-differential.test.ts',
+    ],
+  },
+  'balance-hash': {
+    mutate: ['src/balance/ip-hash.ts', 'src/balance/consistent-hash.ts', 'src/balance/hash-key.ts', 'src/balance/least-time.ts', 'src/balance/random-two.ts'],
+    tests: [
+      'test/balance/ip-hash.test.ts',
+      'test/balance/consistent-hash.test.ts',
+      'test/balance/hash-key.test.ts',
+      'test/balance/least-time.test.ts',
+      'test/balance/random-two.test.ts',
+      'test/balance/edge-cases.test.ts',
+      'test/balance/nginx-differential.test.ts',
+    ],
+  },
+  guard: {
+    mutate: [
+      'src/guard/limit-req.ts',
+      'src/guard/bucket-table.ts',
+      'src/guard/limit-conn.ts',
+      'src/guard/limit-rate.ts',
+      'src/guard/body-size.ts',
+      'src/guard/chain.ts',
+    ],
+    tests: [
+      'test/guard/limit-req.test.ts',
+      'test/guard/limit-conn.test.ts',
+      'test/guard/limit-rate.test.ts',
+      'test/guard/body-size.test.ts',
+      'test/guard/chain.test.ts',
+    ],
+  },
+  access: {
+    mutate: ['src/guard/access.ts', 'src/guard/ip-bits.ts'],
+    tests: ['test/guard/access.test.ts', 'test/guard/chain.test.ts'],
+  },
+  auth: {
+    mutate: ['src/guard/basic-auth.ts', 'src/guard/htpasswd.ts'],
+    tests: ['test/guard/basic-auth.test.ts', 'test/guard/htpasswd.test.ts'],
+  },
+  edge: {
+    mutate: ['src/edge/headers.ts', 'src/edge/static/request-path.ts', 'src/edge/static/resolve-path.ts'],
+    tests: [
+      'test/edge/headers.test.ts',
+      'test/edge/static/request-path.test.ts',
+      'test/edge/proxy-headers.test.ts',
+      'test/edge/path-normalization.test.ts',
+      'test/edge/static/traversal.test.ts',
+      'test/edge/static/static-files.test.ts',
+      'test/edge/static/precompressed.test.ts',
+    ],
+  },
+  supervise: {
+    mutate: ['src/supervise/backoff.ts', 'src/supervise/crash-loop.ts', 'src/supervise/rolling-reload.ts'],
+    tests: [
+      'test/supervise/restart-policy-units.test.ts',
+      'test/supervise/rolling-reload.test.ts',
+      'test/supervise/restart-policy.test.ts',
+      'test/supervise/rolling-reload.e2e.test.ts',
+      'test/supervise/memory.test.ts',
+    ],
+  },
+};
+
+const name = process.env.WHARF_MUTATE_MODULE ?? 'balance';
+const module = modules[name];
+if (!module) throw new Error(`unknown mutation module ${name}; one of ${Object.keys(modules).join(', ')}`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'tap',
+  tap: {
+    testFiles: module.tests,
+    // The TAP runner spawns `node` per test file: tsx compiles the (instrumented) TypeScript.
+    nodeArgs: ['--test-reporter=tap', '-r', '{{hookFile}}', '--import', 'tsx', '{{testFile}}'],
+    forceBail: true,
+  },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  mutate: module.mutate,
+  coverageAnalysis: 'perTest',
+  // The machine is small and shared: at most two test processes at once.
+  concurrency: Number(process.env.WHARF_MUTATE_CONCURRENCY ?? 2),
+  timeoutMS: 10_000,
+  timeoutFactor: 2,
+  incremental: true,
+  incrementalFile: `.stryker/${name}.incremental.json`,
+  ignorePatterns: ['dist', 'bench', '.bench-out', 'logs', 'reports', '.stryker', 'examples/**/node_modules'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  reporters: ['progress', 'json', 'html'],
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  thresholds: { high: 90, low: 85, break: null },
+};
