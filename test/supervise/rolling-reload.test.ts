@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, suiteFixtures, type Fixture } from './helpers.js';
+import { get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, suiteFixtures, waitFor, type Fixture } from './helpers.js';
 
 /** SERVER_JS, except that while the file "broken" exists a new process never listens. */
 const BREAKABLE_JS = `
@@ -127,6 +127,44 @@ describe('rolling reload and scaling', () => {
     f.load(config(1, '    env: { VERSION: "2" }'));
     await f.supervisor.apply(f.snapshot.apps);
     assert.deepEqual(statesOf(f, 'web'), ['ready']);
+  });
+});
+
+describe('rolling reload of instances that are not serving', () => {
+  const fixtures = suiteFixtures();
+  /** Answers its VERSION, or crashes at once while VERSION is "broken". */
+  const VERSION_JS = `
+if (process.env.VERSION === 'broken') process.exit(3);
+import('node:http').then(({ createServer }) => createServer((req, res) => res.end(process.env.VERSION)).listen(Number(process.env.PORT), '127.0.0.1'));
+`;
+  const versioned = (version: string) => `apps:
+  web:
+    command: [${NODE}, version.js]
+    env: { VERSION: "${version}" }
+    max_restarts: 0
+    stop_timeout: 2s
+`;
+
+  test('a stopped instance is not started by a reload; it keeps the new config for its next start', async () => {
+    const f = await fixtures.start(versioned('1'), { 'version.js': VERSION_JS });
+    await f.supervisor.stop('web');
+    assert.deepEqual(statesOf(f, 'web'), ['exited']);
+    f.load(versioned('2'));
+    await f.supervisor.apply(f.snapshot.apps);
+    assert.deepEqual(statesOf(f, 'web'), ['exited'], 'still stopped');
+    await f.supervisor.start('web');
+    const [instance] = f.supervisor.status()[0]!.instances;
+    assert.equal((await get(instance!.port!)).body, '2');
+  });
+
+  test('an instance that crashed for good (fatal) is restarted with the new config', async () => {
+    const f = await fixtures.start(versioned('broken'), { 'version.js': VERSION_JS });
+    await waitFor('fatal', () => statesOf(f, 'web')[0] === 'fatal');
+    f.load(versioned('3'));
+    await f.supervisor.apply(f.snapshot.apps);
+    await waitFor('ready', () => statesOf(f, 'web')[0] === 'ready');
+    const [instance] = f.supervisor.status()[0]!.instances;
+    assert.equal((await get(instance!.port!)).body, '3');
   });
 });
 
