@@ -90,6 +90,39 @@ describe('limit_req', () => {
     assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined);
   });
 
+  test('Retry-After counts the burst: the wait is until the excess is back within it', async () => {
+    const guard = limiter({ rate: 1 / 60, burst: 2, nodelay: true });
+    for (let i = 0; i < 3; i++) assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined);
+    assert.equal((guard.admit(guardRequest('192.0.2.1')) as Verdict)?.headers?.['retry-after'], '60');
+  });
+
+  test('the least recently admitted key is the one forgotten at the cap (a passing request refreshes its key)', () => {
+    const guard = limiter({ rate: 1 / 60, burst: 1, nodelay: true }, 2);
+    const statusOfIp = (ip: string) => statusOf(guard.admit(guardRequest(ip)));
+    assert.deepEqual(['192.0.2.1', '192.0.2.2', '192.0.2.1'].map(statusOfIp), [200, 200, 200]);
+    // .1 was used after .2: adding .3 forgets .2, not .1.
+    assert.equal(statusOfIp('192.0.2.3'), 200);
+    assert.equal(statusOfIp('192.0.2.1'), 429, '.1 is still remembered');
+    assert.deepEqual([statusOfIp('192.0.2.2'), statusOfIp('192.0.2.2')], [200, 200], '.2 starts afresh');
+  });
+
+  test('idle buckets are dropped exactly two per request, oldest first (bounded work per request, as nginx)', async () => {
+    const clock = new TestClock();
+    const guard = limiter({ rate: 1000, burst: 0, nodelay: true }, 100_000, clock);
+    for (let i = 0; i < 10; i++) guard.admit(guardRequest(`10.0.0.${i}`));
+    await clock.advance(10);
+    guard.admit(guardRequest('10.9.0.1'));
+    assert.equal(guard.size, 9);
+    guard.admit(guardRequest('10.9.0.1'));
+    assert.equal(guard.size, 7);
+  });
+
+  test('header keys are read case-insensitively and trimmed, as written in the config', () => {
+    const guard = limiter({ rate: 1, burst: 0, nodelay: true, key: 'header: X-Api-Key ' });
+    assert.equal(guard.admit(guardRequest('192.0.2.1', { 'x-api-key': 'alpha' })), undefined);
+    assert.equal(statusOf(guard.admit(guardRequest('192.0.2.2', { 'x-api-key': 'alpha' }))), 429);
+  });
+
   test('a drained bucket allows a full burst again', async () => {
     const clock = new TestClock();
     const guard = limiter({ rate: 20, burst: 2, nodelay: true }, 100_000, clock);
