@@ -7,9 +7,12 @@ import { PeerTable } from '../../src/balance/peer.js';
 import { PoolDirectory } from '../../src/balance/pool-directory.js';
 import { UpstreamPool } from '../../src/balance/upstream-pool.js';
 
+/** One loader for every pool built here: compiling the config schema is most of a test's time. */
+export const LOADER = new ConfigLoader({});
+
 /** A config with one upstream `u`; `upstream` is its YAML/JSON body. */
 export function snapshotWith(upstream: Record<string, unknown>, more: Record<string, unknown> = {}): Snapshot {
-  return new ConfigLoader({}).fromText('/nowhere/wharf.yaml', JSON.stringify({ upstreams: { u: upstream, ...more } }));
+  return LOADER.fromText('/nowhere/wharf.yaml', JSON.stringify({ upstreams: { u: upstream, ...more } }));
 }
 
 export function poolOf(upstream: Record<string, unknown>): { pool: UpstreamPool; directory: PoolDirectory } {

@@ -1,10 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverOf } from '../../src/config/normalize.js';
-import { ConfigLoader } from '../../src/config/load.js';
 import { PoolDirectory } from '../../src/balance/pool-directory.js';
 import type { Peer } from '../../src/balance/peer.js';
-import { addr, clockedPool, ctx, nameOf, poolOf, sequence, sleep, snapshotWith, TestClock } from './pool-fixture.js';
+import { addr, clockedPool, ctx, LOADER, nameOf, poolOf, sequence, sleep, snapshotWith, TestClock } from './pool-fixture.js';
 
 describe('UpstreamPool', () => {
   test('max_conns with a queue: a request waits for a free slot and gets it on release', async () => {
@@ -145,7 +144,7 @@ describe('UpstreamPool', () => {
 
   test('app pools: members set by the supervisor survive a reload; a re-added instance starts fresh', () => {
     const directory = new PoolDirectory();
-    const apps = new ConfigLoader({}).fromText('/nowhere/wharf.yaml', JSON.stringify({ apps: { web: { command: 'node server.js' } } }));
+    const apps = LOADER.fromText('/nowhere/wharf.yaml', JSON.stringify({ apps: { web: { command: 'node server.js' } } }));
     directory.reconcile(apps);
     const pool = directory.get('web')!;
     assert.equal(pool.select(ctx(), new Set()), undefined, 'no instance ready yet');
