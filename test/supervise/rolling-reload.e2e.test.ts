@@ -92,7 +92,7 @@ describe('rolling reload and scaling under load (end to end)', () => {
     const app = solo;
     const [before] = app.wharf.supervisor.status()[0]!.instances.map((i) => i.pid);
     const result = await loadDuring(app.baseUrl, async () => {
-      const response = await request(`${app.controlUrl}/api/apps/solo/reload`, { method: 'POST' });
+      const response = await request(`${app.controlUrl}/api/apps/solo/reload`, { method: 'POST', headers: { authorization: `Bearer ${app.controlToken}` } });
       assert.equal(response.statusCode, 200, await response.body.text());
     });
     assert.equal(result.failed, 0, `failed requests: ${result.failures.slice(0, 5).join(' | ')}`);
