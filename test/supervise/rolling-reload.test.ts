@@ -185,6 +185,7 @@ describe('fixed ports', () => {
     );
     assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`]);
     const before = pidsOf(f, 'web');
+    const seenBefore = f.seen.length;
     const reload = f.supervisor.reload('web');
     let smallest = Infinity;
     let done = false;
@@ -197,6 +198,20 @@ describe('fixed ports', () => {
     assert.ok(smallest >= 1, 'one instance kept serving while the other restarted');
     assert.ok(pidsOf(f, 'web').every((pid) => !before.includes(pid)));
     assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`]);
+    // On a fixed port the old process leaves before its replacement starts (in event order).
+    const during = f.seen.slice(seenBefore);
+    for (const id of [0, 1]) {
+      const exited = during.findIndex((e) => e.id === id && e.to === 'exited');
+      const starting = during.findIndex((e) => e.id === id && e.to === 'starting');
+      assert.ok(exited >= 0 && exited < starting, `instance ${id}: exited at event ${exited}, replacement starting at ${starting}`);
+    }
+    // None found its port taken and crashed.
+    assert.deepEqual(f.seen.filter((e) => e.to === 'backoff' || e.to === 'fatal'), []);
+    assert.deepEqual(f.supervisor.status()[0]!.instances.map((i) => i.restarts), [1, 1]);
+    // A replacement keeps the restart policy: killed, it comes back.
+    const [replaced] = pidsOf(f, 'web');
+    process.kill(replaced!, 'SIGKILL');
+    await waitFor('restarted', () => statesOf(f, 'web')[0] === 'ready' && pidsOf(f, 'web')[0] !== replaced);
   });
 });
 
