@@ -97,6 +97,30 @@ describe('limit_rate throttle', () => {
     assert.equal(paced.received, 148 * 1024, '48 KB at 40 KB/s: 1.2 s');
   });
 
+  test('credit starts with the first paced byte, not when the unthrottled part ended', async (t) => {
+    const paced = new Paced(t, 100 * 1024, 10 * 1024);
+    paced.throttle.write(Buffer.alloc(10 * 1024));
+    await paced.settle();
+    assert.equal(paced.received, 10 * 1024);
+    await paced.advance(1000);
+    paced.throttle.end(Buffer.alloc(20 * 1024));
+    await paced.settle();
+    assert.equal(paced.received, 10 * 1024, 'the idle second after the free part earns nothing');
+    await paced.advance(100);
+    assert.equal(paced.received, 20 * 1024);
+  });
+
+  test('a body that pauses gets its unused rate back when it resumes (up to the catch-up cap)', async (t) => {
+    const paced = new Paced(t, 100 * 1024);
+    paced.throttle.write(Buffer.alloc(10 * 1024));
+    await paced.advance(100);
+    assert.equal(paced.received, 10 * 1024);
+    await paced.advance(300);
+    paced.throttle.end(Buffer.alloc(30 * 1024));
+    await paced.settle();
+    assert.equal(paced.received, 40 * 1024, '300 ms unused: 30 KB leave at once');
+  });
+
   test('a slice is never more than 64 KB, however fast the rate', async (t) => {
     const paced = new Paced(t, 10 * 1024 * 1024);
     paced.throttle.end(Buffer.alloc(256 * 1024));
