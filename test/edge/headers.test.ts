@@ -40,6 +40,11 @@ describe('upstream request headers', () => {
     assert.equal(out.length, 2 + 2 + WHARF_HEADERS.length);
   });
 
+  test('only Connection names headers to drop: other values that look like header names do not', () => {
+    const out = upstreamRequestHeaders(['User-Agent', 'x-trace', 'Link', 'x-span', 'X-Trace', 'a', 'X-Span', 'b'], FACTS);
+    assert.deepEqual(out.slice(0, 8), ['User-Agent', 'x-trace', 'Link', 'x-span', 'X-Trace', 'a', 'X-Span', 'b']);
+  });
+
   test('Connection: close or keep-alive alone names nothing else', () => {
     for (const value of ['close', 'Close', 'keep-alive', 'Keep-Alive', 'close, keep-alive']) {
       assert.deepEqual(upstreamRequestHeaders(['Connection', value, 'Close', 'kept', 'Keep-Alive-Extra', 'kept'], FACTS).slice(0, 4), ['Close', 'kept', 'Keep-Alive-Extra', 'kept'], value);
