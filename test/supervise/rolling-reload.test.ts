@@ -56,12 +56,17 @@ describe('rolling reload and scaling', () => {
     assert.deepEqual(instances.map((i) => i.id), [0, 1, 2]);
     assert.deepEqual(poolAddresses(f, 'web'), instances.map((i) => `127.0.0.1:${i.port}`).sort());
     for (const i of instances) assert.equal((await get(i.port!)).body, String(i.pid));
+    assert.deepEqual(instances.map((i) => i.restarts), [1, 1, 1], 'a replacement counts as a restart');
     // Each old instance left only after its replacement was ready.
     for (const id of [0, 1, 2]) {
       const ready = f.seen.filter((e) => e.id === id && e.to === 'ready').at(-1)!;
       const stopping = f.seen.find((e) => e.id === id && e.to === 'stopping')!;
       assert.ok(ready.at <= stopping.at);
     }
+    // A replacement keeps the restart policy once it has taken over: killed, it comes back.
+    const [first] = pidsOf(f, 'web');
+    process.kill(first!, 'SIGKILL');
+    await waitFor('restarted', () => statesOf(f, 'web')[0] === 'ready' && pidsOf(f, 'web')[0] !== first);
   });
 
   test('a replacement that never becomes ready aborts the reload and the old instances keep serving', async () => {
@@ -75,7 +80,7 @@ describe('rolling reload and scaling', () => {
     writeFileSync(join(f.dir, 'broken'), '');
     await assert.rejects(f.supervisor.reload('web'), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'WHARF_RELOAD_ABORTED');
-      assert.match(error.message, /replacement for instance 0 did not become ready/);
+      assert.match(error.message, /replacement for instance 0 did not become ready \(not ready within 1000ms/);
       return true;
     });
     assert.deepEqual(pidsOf(f, 'web'), before);
