@@ -100,7 +100,9 @@ describe('normalizePath', () => {
       ['/a/./b/../c', '/a/c'],
       ['/a/%2e%2e/b', '/b'],
       ['//a///b', '/a/b'],
-      ['/../../x', '/x'],
+      ['/a/b/..', '/a/'],
+      ['/a;b/c', '/a/c'],
+      ['/a%3Bx/y', '/a/y'],
       ['/a/b/', '/a/b/'],
       ['/a/b/.', '/a/b/'],
       ['/.', '/'],
@@ -110,11 +112,13 @@ describe('normalizePath', () => {
     for (const [path, normalized] of cases) assert.equal(normalizePath(path), normalized, path);
   });
 
-  test('a broken escape or a NUL is invalid; escapes that are not UTF-8 decode byte by byte', () => {
+  test('a broken escape, a NUL or .. above the root is invalid; escapes that are not UTF-8 decode byte by byte', () => {
     assert.equal(normalizePath('/a%zz'), undefined);
     assert.equal(normalizePath('/a%2'), undefined);
     assert.equal(normalizePath('/a%'), undefined);
     assert.equal(normalizePath('/a%00b'), undefined);
+    assert.equal(normalizePath('/../../x'), undefined, '.. above the root');
+    assert.equal(normalizePath('/a/../../x'), undefined);
     assert.equal(normalizePath('/caf%E9'), '/caf\u00e9');
     assert.equal(normalizePath('/caf%e9/%2E%2E/x'), '/x');
   });
