@@ -53,6 +53,8 @@ export class UpstreamPool {
     public config: PoolConfig,
     private readonly table: PeerTable = new PeerTable(),
     servers: readonly ServerConfig[] = [],
+    /** ms since the epoch; fail_timeout and slow_start are measured on it (tests pass their own). */
+    private readonly now: () => number = Date.now,
   ) {
     this.balancer = createBalancer(config);
     this.retryBudget = new RetryBudget(config.retryBudget);
@@ -93,18 +95,18 @@ export class UpstreamPool {
 
   /** True when some peer is up (not down, draining, unhealthy or benched), busy or not. */
   hasUsablePeer(): boolean {
-    const now = Date.now();
+    const now = this.now();
     return this.members.some((peer) => peer.isUp(now, this.single));
   }
 
   /** Whether `peer` is up now (not down, draining, unhealthy or benched), busy or not: what status pages show. */
   isPeerUp(peer: Peer): boolean {
-    return peer.isUp(Date.now(), this.single);
+    return peer.isUp(this.now(), this.single);
   }
 
   /** Picks a peer not in `tried` and counts the request against it; undefined when none can take it. */
   select(ctx: PickContext, tried: ReadonlySet<Peer>): Peer | undefined {
-    const now = Date.now();
+    const now = this.now();
     this.pickNow = now;
     this.pickTried = tried;
     let peer: Peer | undefined;
@@ -145,7 +147,7 @@ export class UpstreamPool {
 
   release(peer: Peer, outcome: Outcome): void {
     if (peer.inFlight > 0) peer.inFlight--;
-    const now = Date.now();
+    const now = this.now();
     if (this.single && this.members[0] === peer) {
       // nginx keeps no failure state for a lone server: there is nowhere else to send traffic.
       peer.totalRequests++;
@@ -164,7 +166,7 @@ export class UpstreamPool {
   markHealth(peer: Peer, healthy: boolean): boolean {
     if (peer.healthy === healthy) return false;
     peer.healthy = healthy;
-    if (healthy && peer.config.slowStartMs > 0) peer.recoveredAt = Date.now();
+    if (healthy && peer.config.slowStartMs > 0) peer.recoveredAt = this.now();
     this.serveWaiters();
     return true;
   }
@@ -181,7 +183,7 @@ export class UpstreamPool {
 
   private applyMembers(servers: readonly ServerConfig[], joining: boolean): void {
     const before = new Set(this.members);
-    const now = Date.now();
+    const now = this.now();
     const seen = new Set<string>();
     const peers: Peer[] = [];
     for (const server of servers) {
@@ -218,7 +220,7 @@ export class UpstreamPool {
 
   /** Could waiting help: is some peer up that this request has not tried yet? */
   private couldServe(tried: ReadonlySet<Peer>): boolean {
-    const now = Date.now();
+    const now = this.now();
     return this.members.some((peer) => !tried.has(peer) && peer.isUp(now, this.single));
   }
 

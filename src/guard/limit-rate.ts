@@ -28,6 +28,7 @@ class Throttle extends Transform {
   constructor(
     private readonly bytesPerSecond: number,
     after: number,
+    private readonly now: () => number,
   ) {
     super();
     this.slice = Math.max(1, Math.min(MAX_SLICE, Math.floor(bytesPerSecond / SLICES_PER_SECOND)));
@@ -49,7 +50,7 @@ class Throttle extends Transform {
     if (!this.pacing) {
       // Pacing starts with the first paced byte, with no credit saved up before it.
       this.pacing = true;
-      this.refilledAt = performance.now();
+      this.refilledAt = this.now();
     }
     this.sendPaced(chunk, offset, callback);
   }
@@ -75,7 +76,7 @@ class Throttle extends Transform {
   }
 
   private refill(): void {
-    const now = performance.now();
+    const now = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) * this.bytesPerSecond) / 1000);
     this.refilledAt = now;
   }
@@ -87,7 +88,7 @@ class Throttle extends Transform {
   }
 }
 
-/** A pass-through that paces what flows through it; bytesPerSecond must be > 0. */
-export function createThrottle(bytesPerSecond: number, after: number): Transform {
-  return new Throttle(bytesPerSecond, after);
+/** A pass-through that paces what flows through it; bytesPerSecond must be > 0. `now`: monotonic ms (tests pass their own). */
+export function createThrottle(bytesPerSecond: number, after: number, now: () => number = () => performance.now()): Transform {
+  return new Throttle(bytesPerSecond, after, now);
 }

@@ -24,6 +24,21 @@ describe('least_conn', () => {
     assert.equal(sequence(pool, 14), 'aabacaa'.repeat(2));
   });
 
+  test('a tie is decided among the tied peers only: with a=0, b=0, c=1 in flight, c is never picked', () => {
+    const { pool } = poolOf({ balance: 'least_conn', servers: [addr('a'), addr('b'), addr('c')] });
+    pool.peers[2]!.inFlight = 1;
+    assert.equal(sequence(pool, 6), 'ababab');
+    assert.equal(pool.peers[2]!.inFlight, 1);
+  });
+
+  test('ties are weighed too: a (weight 2, 2 in flight) ties with b (weight 1, 1 in flight), c (1, 2) is out', () => {
+    const { pool } = poolOf({ balance: 'least_conn', servers: [{ address: addr('a'), weight: 2 }, addr('b'), addr('c')] });
+    const inFlight = [2, 1, 2];
+    pool.peers.forEach((peer, i) => (peer.inFlight = inFlight[i]!));
+    // Smooth weighted round robin between a (2) and b (1) only.
+    assert.equal(sequence(pool, 6), 'abaaba');
+  });
+
   test('a peer at max_conns is skipped; every peer full gives no peer', () => {
     const { pool } = poolOf({ balance: 'least_conn', servers: [{ address: addr('a'), max_conns: 1 }, { address: addr('b'), max_conns: 1 }] });
     const first = pool.select(ctx(), new Set())!;

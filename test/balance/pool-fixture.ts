@@ -3,18 +3,38 @@ import { ConfigLoader } from '../../src/config/load.js';
 import type { Snapshot } from '../../src/config/model.js';
 import type { PickContext } from '../../src/balance/balancer.js';
 import type { Peer } from '../../src/balance/peer.js';
+import { PeerTable } from '../../src/balance/peer.js';
 import { PoolDirectory } from '../../src/balance/pool-directory.js';
-import type { UpstreamPool } from '../../src/balance/upstream-pool.js';
+import { UpstreamPool } from '../../src/balance/upstream-pool.js';
+
+/** One loader for every pool built here: compiling the config schema is most of a test's time. */
+export const LOADER = new ConfigLoader({});
 
 /** A config with one upstream `u`; `upstream` is its YAML/JSON body. */
 export function snapshotWith(upstream: Record<string, unknown>, more: Record<string, unknown> = {}): Snapshot {
-  return new ConfigLoader({}).fromText('/nowhere/wharf.yaml', JSON.stringify({ upstreams: { u: upstream, ...more } }));
+  return LOADER.fromText('/nowhere/wharf.yaml', JSON.stringify({ upstreams: { u: upstream, ...more } }));
 }
 
 export function poolOf(upstream: Record<string, unknown>): { pool: UpstreamPool; directory: PoolDirectory } {
   const directory = new PoolDirectory();
   directory.reconcile(snapshotWith(upstream));
   return { pool: directory.get('u')!, directory };
+}
+
+/** A hand-moved clock (ms since the epoch) for fail_timeout and slow_start. */
+export class TestClock {
+  at = 1_700_000_000_000;
+  readonly now = (): number => this.at;
+
+  advance(ms: number): void {
+    this.at += ms;
+  }
+}
+
+/** The pool for upstream `u`, reading time from `clock` instead of Date.now. */
+export function clockedPool(upstream: Record<string, unknown>, clock: TestClock): UpstreamPool {
+  const config = snapshotWith(upstream).upstreams.get('u')!;
+  return new UpstreamPool(config, new PeerTable(), config.servers, clock.now);
 }
 
 /** Server address for a one-letter name: a -> 127.0.0.1:9001, b -> :9002 ... */

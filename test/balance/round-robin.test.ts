@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Peer } from '../../src/balance/peer.js';
-import { addr, ctx, nameOf, poolOf, sequence, sleep, snapshotWith } from './pool-fixture.js';
+import { addr, clockedPool, ctx, nameOf, poolOf, sequence, snapshotWith, TestClock } from './pool-fixture.js';
 
 describe('round_robin (nginx smooth weighted round robin)', () => {
   test('weights 5,1,1 give a a b a c a a, every cycle', () => {
@@ -55,13 +55,14 @@ describe('round_robin (nginx smooth weighted round robin)', () => {
     assert.deepEqual(picks, ['a', 'b', 'c', '-']);
   });
 
-  test('a failed peer is benched for fail_timeout, then its effective weight climbs back one step per pick', async () => {
-    const { pool } = poolOf({ servers: [{ address: addr('a'), weight: 2, max_fails: 1, fail_timeout: '80ms' }, addr('b')] });
+  test('a failed peer is benched for fail_timeout, then its effective weight climbs back one step per pick', () => {
+    const clock = new TestClock();
+    const pool = clockedPool({ servers: [{ address: addr('a'), weight: 2, max_fails: 1, fail_timeout: '80ms' }, addr('b')] }, clock);
     const first = pool.select(ctx(), new Set())!;
     assert.equal(nameOf(first), 'a');
     pool.release(first, { ok: false });
     assert.equal(sequence(pool, 2), 'bb', 'a is benched');
-    await sleep(120);
+    clock.advance(81);
     // nginx: a comes back with effective weight 0, climbing to 1 and 2 over the next picks,
     // so b wins twice more before the 2:1 rhythm returns (with the round-robin state b kept).
     assert.equal(sequence(pool, 7), 'bbabaab');

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverOf } from '../../src/config/normalize.js';
-import { ConfigLoader } from '../../src/config/load.js';
 import { PoolDirectory } from '../../src/balance/pool-directory.js';
-import { addr, ctx, nameOf, poolOf, sequence, sleep, snapshotWith } from './pool-fixture.js';
+import type { Peer } from '../../src/balance/peer.js';
+import { addr, clockedPool, ctx, LOADER, nameOf, poolOf, sequence, sleep, snapshotWith, TestClock } from './pool-fixture.js';
 
 describe('UpstreamPool', () => {
   test('max_conns with a queue: a request waits for a free slot and gets it on release', async () => {
@@ -55,28 +55,69 @@ describe('UpstreamPool', () => {
     assert.deepEqual(order, [1, 2, 3]);
   });
 
-  test('max_fails within fail_timeout benches a peer; it comes back after fail_timeout', async () => {
-    const { pool } = poolOf({ servers: [{ address: addr('a'), max_fails: 2, fail_timeout: '100ms' }, addr('b')] });
-    const a = pool.peers[0]!;
-    for (let i = 0; i < 2; i++) {
-      pool.release(pool.select(ctx(), new Set([pool.peers[1]!]))!, { ok: false });
-    }
+  test('max_fails within fail_timeout benches a peer until fail_timeout has passed since the last failure', () => {
+    const clock = new TestClock();
+    const pool = clockedPool({ servers: [{ address: addr('a'), max_fails: 2, fail_timeout: '100ms' }, addr('b')] }, clock);
+    const [a, b] = pool.peers as [Peer, Peer];
+    pool.release(pool.select(ctx(), new Set([b]))!, { ok: false });
+    clock.advance(60);
+    pool.release(pool.select(ctx(), new Set([b]))!, { ok: false });
     assert.equal(sequence(pool, 3), 'bbb');
-    await sleep(150);
-    assert.match(sequence(pool, 4), /a/);
+    clock.advance(100);
+    assert.equal(sequence(pool, 3), 'bbb', 'benched for fail_timeout after the second failure, not the first');
+    assert.equal(pool.isPeerUp(a), false);
+    clock.advance(1);
+    assert.equal(pool.isPeerUp(a), true);
+    assert.equal(sequence(pool, 2), 'ab');
     assert.equal(a.fails, 0, 'a success after the timeout clears the failures');
   });
 
-  test('slow_start: a returning peer ramps up instead of taking its full share at once', async () => {
-    const { pool } = poolOf({ servers: [{ address: addr('a'), slow_start: '400ms' }, addr('b')] });
+  test('max_fails 2: fail, success, fail inside fail_timeout benches the peer (a success does not restart the window)', () => {
+    const clock = new TestClock();
+    const pool = clockedPool({ servers: [{ address: addr('a'), max_fails: 2, fail_timeout: '10s' }, addr('b')] }, clock);
+    const [a, b] = pool.peers as [Peer, Peer];
+    const outcomes = [false, true, false];
+    for (const ok of outcomes) {
+      clock.advance(10);
+      const picked = pool.select(ctx(), new Set([b]));
+      assert.equal(picked, a);
+      pool.release(picked, { ok });
+    }
+    assert.equal(a.fails, 2);
+    assert.equal(sequence(pool, 4), 'bbbb');
+    assert.equal(pool.select(ctx(), new Set([b])), undefined, 'a is benched, not just passed over');
+  });
+
+  test('the lone-server rule: a single primary with a backup is benched by max_fails like any other', () => {
+    const clock = new TestClock();
+    const withBackup = clockedPool({ servers: [{ address: addr('a'), max_fails: 1 }, { address: addr('b'), backup: true }] }, clock);
+    const a = withBackup.select(ctx(), new Set())!;
+    assert.equal(nameOf(a), 'a');
+    withBackup.release(a, { ok: false });
+    assert.equal(a.fails, 1);
+    assert.equal(withBackup.isPeerUp(a), false);
+    assert.equal(sequence(withBackup, 3), 'bbb', 'the backup takes over');
+
+    const alone = clockedPool({ servers: [{ address: addr('a'), max_fails: 1 }] }, clock);
+    alone.release(alone.select(ctx(), new Set())!, { ok: false });
+    assert.equal(alone.peers[0]!.fails, 0, 'a lone server keeps no failure state');
+    assert.equal(alone.peers[0]!.totalFailures, 1, 'but the failure is counted');
+    assert.equal(sequence(alone, 2), 'aa');
+  });
+
+  test('slow_start: a returning peer ramps up from 5% of its weight to all of it over slow_start', () => {
+    const clock = new TestClock();
+    const pool = clockedPool({ servers: [{ address: addr('a'), slow_start: '400ms' }, addr('b')] }, clock);
+    const countA = (n: number) => sequence(pool, n).split('a').length - 1;
     pool.markHealth(pool.peers[0]!, false);
     assert.equal(sequence(pool, 2), 'bb');
     pool.markHealth(pool.peers[0]!, true);
-    const early = sequence(pool, 40);
-    assert.ok(early.split('a').length - 1 < 10, `a got ${early}`);
-    await sleep(450);
-    const later = sequence(pool, 40);
-    assert.equal(later.split('a').length - 1, 20);
+    assert.equal(countA(42), 2, 'at the floor: a 0.05 share against b\'s 1');
+    clock.advance(200);
+    assert.equal(countA(30), 10, 'half way: half its weight');
+    clock.advance(200);
+    assert.equal(countA(40), 20, 'ramped up: an equal share');
+    assert.equal(pool.peers[0]!.recoveredAt, 0, 'the ramp is over');
   });
 
   test('markHealth(false) takes a peer out; hasUsablePeer turns false when none is left', () => {
@@ -103,7 +144,7 @@ describe('UpstreamPool', () => {
 
   test('app pools: members set by the supervisor survive a reload; a re-added instance starts fresh', () => {
     const directory = new PoolDirectory();
-    const apps = new ConfigLoader({}).fromText('/nowhere/wharf.yaml', JSON.stringify({ apps: { web: { command: 'node server.js' } } }));
+    const apps = LOADER.fromText('/nowhere/wharf.yaml', JSON.stringify({ apps: { web: { command: 'node server.js' } } }));
     directory.reconcile(apps);
     const pool = directory.get('web')!;
     assert.equal(pool.select(ctx(), new Set()), undefined, 'no instance ready yet');

@@ -14,7 +14,7 @@ interface Echo {
   readonly headers: IncomingHttpHeaders;
 }
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; rawHeaders: string[]; body: string }> {
+function get(url: string, headers: Record<string, string | string[]> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; rawHeaders: string[]; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers, agent: false }, (res) => {
       let body = '';
@@ -87,6 +87,13 @@ routes:
     assert.equal(echo.headers['x-real-ip'], '127.0.0.1');
     assert.equal(echo.headers['x-forwarded-proto'], 'http');
     assert.equal(echo.headers['x-forwarded-host'], `Books.Test:${port}`);
+  });
+
+  test('two X-Forwarded-For lines reach the upstream as one list, in order, with the client appended', async () => {
+    // Node's client sends an array value as one header line per element.
+    const res = await get(`${w.baseUrl}/api/xff`, { 'x-forwarded-for': ['198.51.100.1', '203.0.113.7'] });
+    const echo = JSON.parse(res.body) as Echo;
+    assert.equal(echo.headers['x-forwarded-for'], '198.51.100.1, 203.0.113.7, 127.0.0.1');
   });
 
   test('without a prior X-Forwarded-For the client address is the whole value', async () => {

@@ -65,6 +65,34 @@ describe('buildGuards from a loaded config', () => {
     assert.equal(limitReq(second).admit(guardRequest('192.0.2.1')), undefined);
   });
 
+  test('an empty access list or a limit_conn without limits adds no guard (nothing to run per request)', () => {
+    const inert = { ...route('/open'), access: [], limitConn: { perIp: 0, total: 0, status: 503 } };
+    assert.deepEqual(buildGuards(inert, deps()), []);
+    const perIpOnly = { ...route('/open'), limitConn: { perIp: 1, total: 0, status: 503 } };
+    const totalOnly = { ...route('/open'), limitConn: { perIp: 0, total: 1, status: 503 } };
+    assert.deepEqual([perIpOnly, totalOnly].map((r) => buildGuards(r, deps()).map((g) => g.name)), [['limit_conn'], ['limit_conn']]);
+  });
+
+  test('a request held by limit_req goes on through the later guards once released', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const held = { ...route('/open'), limitReq: { rate: 10, burst: 5, nodelay: false, delay: 0, key: 'ip', status: 429 }, maxBody: 10 };
+    const guards = buildGuards(held, deps());
+    const small = () => guardRequest('192.0.2.1', { 'content-length': '5' }, 'POST');
+    assert.equal(runGuards(guards, small()), undefined, 'the first passes at once');
+    const big = runGuards(guards, guardRequest('192.0.2.1', { 'content-length': '50' }, 'POST'));
+    const next = runGuards(guards, small());
+    assert.ok(big instanceof Promise && next instanceof Promise, 'both are held');
+    const settled: unknown[] = [];
+    void big.then((v) => settled.push(v?.reason));
+    void next.then((v) => settled.push(v));
+    t.mock.timers.tick(100);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(settled, ['body_too_large'], 'released after one slot, then max_body refuses it');
+    t.mock.timers.tick(100);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(settled, ['body_too_large', undefined]);
+  });
+
   test('an htpasswd file that became unreadable makes the build fail (the old config keeps serving)', () => {
     const broken = { ...route('/guarded'), auth: { htpasswd: join(dir, 'gone'), realm: 'x' } };
     assert.throws(() => buildGuards(broken, deps()), { code: 'WHARF_HTPASSWD_UNREADABLE' });

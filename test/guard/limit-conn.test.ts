@@ -71,4 +71,29 @@ describe('limit_conn', () => {
     assert.equal(before.inFlight, 0);
     assert.equal(after.inFlight, 1);
   });
+  test('per_ip: when one of two exchanges of a client ends, exactly one more fits', () => {
+    const guard = new LimitConnGuard({ perIp: 2, total: 0, status: 503 });
+    const [first, second] = [guardRequest('192.0.2.1'), guardRequest('192.0.2.1')];
+    assert.equal(guard.admit(first), undefined);
+    assert.equal(guard.admit(second), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.1'))?.status, 503);
+    first.finish();
+    assert.equal(guard.admit(guardRequest('192.0.2.1')), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.1'))?.status, 503, 'the second exchange still holds its slot');
+    assert.equal(guard.trackedIps, 1);
+  });
+
+  test('a release that runs twice gives back one slot, not two', () => {
+    const guard = new LimitConnGuard({ perIp: 1, total: 1, status: 503 });
+    let release: (() => void) | undefined;
+    const request = { ...guardRequest('192.0.2.1'), onDone: (callback: () => void) => (release = callback) };
+    assert.equal(guard.admit(request), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.2'))?.status, 503);
+    const other = guardRequest('192.0.2.1');
+    release!();
+    release!();
+    assert.equal(guard.inFlight, 0);
+    assert.equal(guard.admit(other), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.3'))?.status, 503, 'total 1 still holds');
+  });
 });

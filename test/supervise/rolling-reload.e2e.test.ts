@@ -65,9 +65,41 @@ routes:
     proxy: web
 `;
 
+/** An app that takes 300 ms to listen, as real services do: a gap no request may fall into. */
+const SLOW_START_JS = `setTimeout(() => import('./server.js'), 300);`;
+
+const SOLO_CONFIG = `${LOOPBACK}apps:
+  solo:
+    command: [${NODE}, slow-start.js]
+    instances: 1
+    health: { path: /healthz, interval: 100ms }
+    stop_timeout: 5s
+routes:
+  - path: /
+    proxy: solo
+`;
+
 describe('rolling reload and scaling under load (end to end)', () => {
   let running: RunningWharf | undefined;
-  after(() => running?.stop());
+  let solo: RunningWharf | undefined;
+  after(async () => {
+    await running?.stop();
+    await solo?.stop();
+  });
+
+  test('a lone instance reloaded under load: the old one serves until its replacement is ready, 0 failed requests', async () => {
+    solo = await startWharf(SOLO_CONFIG, { files: { 'server.js': SERVER_JS, 'slow-start.js': SLOW_START_JS } });
+    const app = solo;
+    const [before] = app.wharf.supervisor.status()[0]!.instances.map((i) => i.pid);
+    const result = await loadDuring(app.baseUrl, async () => {
+      const response = await request(`${app.controlUrl}/api/apps/solo/reload`, { method: 'POST', headers: { authorization: `Bearer ${app.controlToken}` } });
+      assert.equal(response.statusCode, 200, await response.body.text());
+    });
+    assert.equal(result.failed, 0, `failed requests: ${result.failures.slice(0, 5).join(' | ')}`);
+    const [after] = app.wharf.supervisor.status()[0]!.instances.map((i) => i.pid);
+    assert.notEqual(after, before);
+    assert.ok(result.servedBy.has(String(before)) && result.servedBy.has(String(after)), 'both generations served');
+  });
 
   test('POST /api/apps/NAME/reload under keep-alive load: 0 failed requests, all pids changed', async () => {
     running = await startWharf(CONFIG, { files: { 'server.js': SERVER_JS } });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, suiteFixtures, type Fixture } from './helpers.js';
+import { get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, suiteFixtures, waitFor, type Fixture } from './helpers.js';
 
 /** SERVER_JS, except that while the file "broken" exists a new process never listens. */
 const BREAKABLE_JS = `
@@ -56,12 +56,17 @@ describe('rolling reload and scaling', () => {
     assert.deepEqual(instances.map((i) => i.id), [0, 1, 2]);
     assert.deepEqual(poolAddresses(f, 'web'), instances.map((i) => `127.0.0.1:${i.port}`).sort());
     for (const i of instances) assert.equal((await get(i.port!)).body, String(i.pid));
+    assert.deepEqual(instances.map((i) => i.restarts), [1, 1, 1], 'a replacement counts as a restart');
     // Each old instance left only after its replacement was ready.
     for (const id of [0, 1, 2]) {
       const ready = f.seen.filter((e) => e.id === id && e.to === 'ready').at(-1)!;
       const stopping = f.seen.find((e) => e.id === id && e.to === 'stopping')!;
       assert.ok(ready.at <= stopping.at);
     }
+    // A replacement keeps the restart policy once it has taken over: killed, it comes back.
+    const [first] = pidsOf(f, 'web');
+    process.kill(first!, 'SIGKILL');
+    await waitFor('restarted', () => statesOf(f, 'web')[0] === 'ready' && pidsOf(f, 'web')[0] !== first);
   });
 
   test('a replacement that never becomes ready aborts the reload and the old instances keep serving', async () => {
@@ -75,7 +80,7 @@ describe('rolling reload and scaling', () => {
     writeFileSync(join(f.dir, 'broken'), '');
     await assert.rejects(f.supervisor.reload('web'), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'WHARF_RELOAD_ABORTED');
-      assert.match(error.message, /replacement for instance 0 did not become ready/);
+      assert.match(error.message, /replacement for instance 0 did not become ready \(not ready within 1000ms/);
       return true;
     });
     assert.deepEqual(pidsOf(f, 'web'), before);
@@ -130,6 +135,44 @@ describe('rolling reload and scaling', () => {
   });
 });
 
+describe('rolling reload of instances that are not serving', () => {
+  const fixtures = suiteFixtures();
+  /** Answers its VERSION, or crashes at once while VERSION is "broken". */
+  const VERSION_JS = `
+if (process.env.VERSION === 'broken') process.exit(3);
+import('node:http').then(({ createServer }) => createServer((req, res) => res.end(process.env.VERSION)).listen(Number(process.env.PORT), '127.0.0.1'));
+`;
+  const versioned = (version: string) => `apps:
+  web:
+    command: [${NODE}, version.js]
+    env: { VERSION: "${version}" }
+    max_restarts: 0
+    stop_timeout: 2s
+`;
+
+  test('a stopped instance is not started by a reload; it keeps the new config for its next start', async () => {
+    const f = await fixtures.start(versioned('1'), { 'version.js': VERSION_JS });
+    await f.supervisor.stop('web');
+    assert.deepEqual(statesOf(f, 'web'), ['exited']);
+    f.load(versioned('2'));
+    await f.supervisor.apply(f.snapshot.apps);
+    assert.deepEqual(statesOf(f, 'web'), ['exited'], 'still stopped');
+    await f.supervisor.start('web');
+    const [instance] = f.supervisor.status()[0]!.instances;
+    assert.equal((await get(instance!.port!)).body, '2');
+  });
+
+  test('an instance that crashed for good (fatal) is restarted with the new config', async () => {
+    const f = await fixtures.start(versioned('broken'), { 'version.js': VERSION_JS });
+    await waitFor('fatal', () => statesOf(f, 'web')[0] === 'fatal');
+    f.load(versioned('3'));
+    await f.supervisor.apply(f.snapshot.apps);
+    await waitFor('ready', () => statesOf(f, 'web')[0] === 'ready');
+    const [instance] = f.supervisor.status()[0]!.instances;
+    assert.equal((await get(instance!.port!)).body, '3');
+  });
+});
+
 describe('fixed ports', () => {
   const fixtures = suiteFixtures();
 
@@ -147,6 +190,7 @@ describe('fixed ports', () => {
     );
     assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`]);
     const before = pidsOf(f, 'web');
+    const seenBefore = f.seen.length;
     const reload = f.supervisor.reload('web');
     let smallest = Infinity;
     let done = false;
@@ -159,6 +203,20 @@ describe('fixed ports', () => {
     assert.ok(smallest >= 1, 'one instance kept serving while the other restarted');
     assert.ok(pidsOf(f, 'web').every((pid) => !before.includes(pid)));
     assert.deepEqual(poolAddresses(f, 'web'), [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`]);
+    // On a fixed port the old process leaves before its replacement starts (in event order).
+    const during = f.seen.slice(seenBefore);
+    for (const id of [0, 1]) {
+      const exited = during.findIndex((e) => e.id === id && e.to === 'exited');
+      const starting = during.findIndex((e) => e.id === id && e.to === 'starting');
+      assert.ok(exited >= 0 && exited < starting, `instance ${id}: exited at event ${exited}, replacement starting at ${starting}`);
+    }
+    // None found its port taken and crashed.
+    assert.deepEqual(f.seen.filter((e) => e.to === 'backoff' || e.to === 'fatal'), []);
+    assert.deepEqual(f.supervisor.status()[0]!.instances.map((i) => i.restarts), [1, 1]);
+    // A replacement keeps the restart policy: killed, it comes back.
+    const [replaced] = pidsOf(f, 'web');
+    process.kill(replaced!, 'SIGKILL');
+    await waitFor('restarted', () => statesOf(f, 'web')[0] === 'ready' && pidsOf(f, 'web')[0] !== replaced);
   });
 });
 

@@ -102,4 +102,11 @@ describe('static files: precompressed siblings', () => {
     assert.equal(res.headers['content-encoding'], undefined);
     assert.equal(res.body.toString(), 'trap');
   });
+
+  test('a precompressed sibling that links into a sibling directory named like the root is never served', async () => {
+    const res = await get(site.port, '/sibling-trap.js', { 'accept-encoding': 'gzip' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-encoding'], undefined);
+    assert.equal(res.body.toString(), 'trap');
+  });
 });

@@ -26,8 +26,11 @@ export async function buildSite(): Promise<Site> {
   const root = join(base, 'public');
   const put = (relative: string, content: string | Buffer): Promise<void> => writeFile(join(base, relative), content);
   await mkdir(join(base, 'private'));
+  // A sibling of the root whose name starts with the root's name: "inside" by string prefix only.
+  await mkdir(join(base, 'public-private'));
   await put('secret.txt', SECRET);
   await put('private/passwd', SECRET);
+  await put('public-private/passwd', SECRET);
   for (const dir of ['public', 'public/docs', 'public/empty', 'public/.git', 'public/.well-known', 'public/a b']) await mkdir(join(base, dir));
   await put('public/index.html', INDEX_HTML);
   await put('public/docs/index.html', DOCS_HTML);
@@ -52,6 +55,10 @@ export async function buildSite(): Promise<Site> {
   for (const [name, content] of Object.entries(typed)) await put(join('public', name), content);
   await symlink(join(base, 'secret.txt'), join(root, 'leak.txt'));
   await symlink('../private', join(root, 'leakdir'));
+  await symlink('../public-private', join(root, 'sibling'));
+  await symlink(join(base, 'public-private', 'passwd'), join(root, 'sibling.txt'));
+  await put('public/sibling-trap.js', 'trap');
+  await symlink(join(base, 'public-private', 'passwd'), join(root, 'sibling-trap.js.gz'));
   await symlink('app.js', join(root, 'alias.js'));
   await symlink('docs', join(root, 'docs-link'));
   // A precompressed sibling that is itself a way out must not be served either.

@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { APP_JS, DOCS_HTML, INDEX_HTML, rawRequest, serve, serveSiteForSuite } from './site.js';
 
 describe('static files: documents, directories, types, methods', () => {
@@ -52,6 +54,14 @@ describe('static files: documents, directories, types, methods', () => {
   test('a missing file is 404 and a file with a trailing slash is 404', async () => {
     assert.equal((await fetch(`${site.origin}/nope.js`)).status, 404);
     assert.equal((await fetch(`${site.origin}/app.js/`)).status, 404);
+  });
+
+  test('paths the file system cannot resolve are 404, not 500: through a file, a name too long, a symlink loop', async () => {
+    await symlink('loop-b', join(site.root, 'loop-a'));
+    await symlink('loop-a', join(site.root, 'loop-b'));
+    for (const path of ['/app.js/x', `/${'n'.repeat(300)}`, '/loop-a', '/loop-a/x']) {
+      assert.equal((await fetch(`${site.origin}${path}`)).status, 404, path);
+    }
   });
 
   test('percent-encoded names are decoded once', async () => {

@@ -24,6 +24,9 @@ const ESCAPES: readonly string[] = [
   '/leakdir/passwd',
   '/leakdir/',
   '/leakdir',
+  '/sibling/passwd',
+  '/sibling.txt',
+  '/sibling/',
   '/%2e%2e/private/passwd',
 ];
 
