@@ -24,7 +24,7 @@ apps:
       strategy: canary
       steps: [25%, 50%, 100%]
       interval: 2s
-      analysis: { min_requests: 5 }
+      analysis: { min_requests: 5, max_p99_ratio: 1000 }
 routes:
   - { path: /, proxy: web }
 `;
