@@ -2,57 +2,13 @@
 // control API reloads or scales the app must see no failed request.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pool, request } from 'undici';
+import { request } from 'undici';
+import { loadDuring as loadWhile } from '../helpers/load.js';
 import { LOOPBACK, startWharf, type RunningWharf } from '../helpers/wharf.js';
 import { NODE, SERVER_JS } from './helpers.js';
 
-const MAX_REQUESTS = 50_000;
-const MAX_LOAD_MS = 15_000;
-const CONNECTIONS = 8;
-
-interface LoadResult {
-  readonly sent: number;
-  readonly failed: number;
-  readonly failures: readonly string[];
-  readonly servedBy: ReadonlySet<string>;
-}
-
-/** Keep-alive GET load (bounded in count and time) running while `action` runs. */
-async function loadDuring(baseUrl: string, action: () => Promise<void>): Promise<LoadResult> {
-  const client = new Pool(baseUrl, { connections: CONNECTIONS, pipelining: 1 });
-  let acting = true;
-  let sent = 0;
-  let failed = 0;
-  const failures: string[] = [];
-  const servedBy = new Set<string>();
-  const started = Date.now();
-  const worker = async () => {
-    while ((acting || sent < 200) && sent < MAX_REQUESTS && Date.now() - started < MAX_LOAD_MS) {
-      sent++;
-      try {
-        const response = await client.request({ method: 'GET', path: '/work' });
-        const body = await response.body.text();
-        if (response.statusCode !== 200) {
-          failed++;
-          failures.push(`${response.statusCode} ${body}`);
-        } else servedBy.add(body);
-      } catch (error) {
-        failed++;
-        failures.push((error as Error).message);
-      }
-    }
-  };
-  const load = Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  try {
-    await action();
-  } finally {
-    acting = false;
-    await load;
-    await client.close();
-  }
-  return { sent, failed, failures, servedBy };
-}
+/** Keep-alive GET load on /work (bounded in count and time) while `action` runs; answers name the pid. */
+const loadDuring = (baseUrl: string, action: () => Promise<void>) => loadWhile(baseUrl, action, { path: '/work', maxMs: 15_000 });
 
 const CONFIG = `${LOOPBACK}apps:
   web:
@@ -98,7 +54,7 @@ describe('rolling reload and scaling under load (end to end)', () => {
     assert.equal(result.failed, 0, `failed requests: ${result.failures.slice(0, 5).join(' | ')}`);
     const [after] = app.wharf.supervisor.status()[0]!.instances.map((i) => i.pid);
     assert.notEqual(after, before);
-    assert.ok(result.servedBy.has(String(before)) && result.servedBy.has(String(after)), 'both generations served');
+    assert.ok(result.answers.has(String(before)) && result.answers.has(String(after)), 'both generations served');
   });
 
   test('POST /api/apps/NAME/reload under keep-alive load: 0 failed requests, all pids changed', async () => {
@@ -117,8 +73,8 @@ describe('rolling reload and scaling under load (end to end)', () => {
     const pidsAfter = running.wharf.supervisor.status()[0]!.instances.map((i) => i.pid);
     assert.equal(pidsAfter.length, 3);
     assert.ok(pidsAfter.every((pid) => !pidsBefore.includes(pid)), `all pids changed: ${pidsBefore} -> ${pidsAfter}`);
-    assert.ok(pidsAfter.some((pid) => result.servedBy.has(String(pid))), 'new instances served traffic');
-    assert.ok(pidsBefore.some((pid) => result.servedBy.has(String(pid))), 'old instances served traffic');
+    assert.ok(pidsAfter.some((pid) => result.answers.has(String(pid))), 'new instances served traffic');
+    assert.ok(pidsBefore.some((pid) => result.answers.has(String(pid))), 'old instances served traffic');
   });
 
   test('scale up to 5 and down to 1 under keep-alive load: 0 failed requests', async () => {
@@ -135,6 +91,6 @@ describe('rolling reload and scaling under load (end to end)', () => {
     });
     assert.deepEqual(counts, [5, 1]);
     assert.equal(result.failed, 0, `failed requests: ${result.failures.slice(0, 5).join(' | ')}`);
-    assert.ok(result.servedBy.size >= 4, `requests reached the added instances (${result.servedBy.size} distinct pids)`);
+    assert.ok(result.answers.size >= 4, `requests reached the added instances (${result.answers.size} distinct pids)`);
   });
 });
