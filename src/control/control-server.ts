@@ -13,6 +13,7 @@ import { ControlGate, type GateSettings } from './auth/request-gate.js';
 import { SessionStore } from './auth/sessions.js';
 import { LoginRoutes } from './auth/login-routes.js';
 import { auditEntry, isMutating } from './audit.js';
+import { boundAddress, closeNow, listenOn } from '../net/http-server.js';
 
 export interface ControlTarget {
   readonly snapshot: { readonly file: string; readonly hash: string };
@@ -78,10 +79,7 @@ export class ControlServer {
     this.server = config.tls
       ? createTlsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
       : createServer(handler);
-    return new Promise((resolve, reject) => {
-      this.server!.once('error', (error) => reject(Object.assign(new Error(`cannot listen on control address ${config.host}:${config.port}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED' })));
-      this.server!.listen(config.port, config.host, () => resolve());
-    });
+    return listenOn(this.server, config.host, config.port, 'on control address');
   }
 
   /** Token, public endpoints and accepted hosts follow reloads; the address and TLS need a restart. */
@@ -91,16 +89,14 @@ export class ControlServer {
   }
 
   address(): { host: string; port: number } {
-    const address = this.server?.address();
-    return typeof address === 'object' && address ? { host: address.address, port: address.port } : { host: '', port: 0 };
+    return boundAddress(this.server);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { RegistryRoute } from './consul-api.js';
 import { sendText } from './consul-http.js';
+import { boundAddress, closeNow, listenOn } from '../net/http-server.js';
 
 export class ConsulListener {
   private server: Server | undefined;
@@ -16,16 +17,12 @@ export class ConsulListener {
         if (!answered) sendText(res, 404, `no such endpoint: ${url.pathname} (this address serves the Consul-compatible /v1/ API)`);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error) => reject(Object.assign(new Error(`cannot listen for the Consul API on ${host}:${port}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED' })));
-      server.listen(port, host, () => resolve());
-    });
+    await listenOn(server, host, port, 'for the Consul API on');
     this.server = server;
   }
 
   address(): { host: string; port: number } {
-    const address = this.server?.address();
-    return typeof address === 'object' && address ? { host: address.address, port: address.port } : { host: '', port: 0 };
+    return boundAddress(this.server);
   }
 
   async close(): Promise<void> {
@@ -33,7 +30,6 @@ export class ConsulListener {
     if (!server) return;
     this.server = undefined;
     // Blocking queries hold connections open for minutes: they end with the listener.
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 }

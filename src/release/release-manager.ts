@@ -2,6 +2,7 @@
 // strategy, `rollback` brings an earlier release's changes back as a new release, and every
 // move of a rollout goes through the one transition table and is persisted before it takes
 // effect, so a wharf killed mid-rollout resumes where it stood.
+import { basename } from 'node:path';
 import type { AppConfig } from '../config/model.js';
 import type { EventBus } from '../observe/events.js';
 import type { Logger } from '../observe/logger.js';
@@ -231,8 +232,8 @@ export class ReleaseManager {
   private async pruneSources(app: string): Promise<void> {
     const config = this.deps.apps().get(app);
     if (!config?.source) return;
-    const inUse = new Set([this.current(app)?.number, this.inProgress(app)?.number].filter((n): n is number => n !== undefined));
-    for (const r of this.releases(app)) if (r.dir && inUse.has(r.number)) inUse.add(Number(r.dir.split('/').at(-1)));
+    // A rollback runs from the directory of the release it brings back, named by that release's number.
+    const inUse = new Set([this.current(app), this.inProgress(app)].flatMap((r) => (r?.dir ? [Number(basename(r.dir))] : [])));
     await this.deps.builder.prune(app, config.source.keep, inUse);
   }
 
