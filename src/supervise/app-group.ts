@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../config/model.js';
 import { serverOf } from '../config/normalize.js';
+import { formatAddress } from '../net/address.js';
 import type { PoolLookup } from '../balance/pool-directory.js';
 import type { MemberSink } from '../balance/published-members.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
@@ -61,7 +62,7 @@ export class AppGroup implements ReplaceHost {
     private readonly deps: AppGroupDeps,
   ) {
     this.log = new AppLog(name, config.logs, deps.logger);
-    this.registrations = new AppRegistrations(name, deps.registry, config.tags);
+    this.registrations = new AppRegistrations(name, deps.registry, config.tags, deps.ports.host);
     this.hooks = {
       changed: (instance, from, to) => this.onTransition(instance, from, to),
       processChanged: () => deps.processesChanged(),
@@ -239,7 +240,7 @@ export class AppGroup implements ReplaceHost {
   }
 
   private publishMembers(): void {
-    const members = this.instances.filter((i) => i.state === 'ready' && i.port !== null).map((i) => serverOf(`127.0.0.1:${i.port}`));
+    const members = this.instances.filter((i) => i.state === 'ready' && i.port !== null).map((i) => serverOf(formatAddress({ host: this.deps.ports.host, port: i.port! })));
     // The pool (subscribed to this name) starts joining peers fresh and forgets departed ones once they are idle.
     this.deps.members.publish(this.name, members);
   }

@@ -12,10 +12,10 @@ import { startCheckLoop } from '../checks/check-loop.js';
 const READINESS_POLL_MS = 100;
 
 /** `onFailed` hears why each failed check failed (what `wharf status` shows for a starting instance). */
-export function watchReadiness(port: number, health: HealthConfig | undefined, onReady: () => void, onFailed?: (detail: string) => void): () => void {
+export function watchReadiness(target: { host: string; port: number }, health: HealthConfig | undefined, onReady: () => void, onFailed?: (detail: string) => void): () => void {
   const check = healthCheck(health);
   const cancel = startCheckLoop({
-    probe: () => check({ host: '127.0.0.1', port }),
+    probe: () => check(target),
     intervalMs: Math.min(health?.intervalMs ?? READINESS_POLL_MS, READINESS_POLL_MS),
     firstDelayMs: 0,
     // Readiness only ever turns healthy; the loop ends there.
@@ -32,10 +32,10 @@ export function watchReadiness(port: number, health: HealthConfig | undefined, o
   return cancel;
 }
 
-export function watchLiveness(port: number, health: HealthConfig, onDead: (detail: string) => void): () => void {
+export function watchLiveness(target: { host: string; port: number }, health: HealthConfig, onDead: (detail: string) => void): () => void {
   const check = healthCheck(health);
   const cancel = startCheckLoop({
-    probe: () => check({ host: '127.0.0.1', port }),
+    probe: () => check(target),
     intervalMs: health.intervalMs,
     rule: { passes: 1, fails: health.fails },
     healthy: true,

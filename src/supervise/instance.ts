@@ -6,6 +6,7 @@ import { expandArgv } from './expand-argv.js';
 import type { AppConfig } from '../config/model.js';
 import { Backoff } from './backoff.js';
 import { watchLiveness, watchReadiness } from './checks.js';
+import { formatAddress } from '../net/address.js';
 import { CrashLoopGuard } from './crash-loop.js';
 import { assertTransition, type InstanceState } from './instance-state.js';
 import { readRssBytes } from './memory.js';
@@ -93,7 +94,7 @@ export class Instance {
   }
 
   get address(): string | undefined {
-    return this.port === null ? undefined : `127.0.0.1:${this.port}`;
+    return this.port === null ? undefined : formatAddress({ host: this.ports.host, port: this.port });
   }
 
   /** Settings that do not need a new process (stop_timeout, restart policy...) apply at once. */
@@ -237,7 +238,7 @@ export class Instance {
     this.failedStartReason = undefined;
     this.restartReason = undefined;
     let run: ChildRun;
-    const instanceVariables = { PORT: String(port), WHARF_INSTANCE: String(this.index), WHARF_APP: this.app };
+    const instanceVariables = { HOST: this.ports.host, PORT: String(port), WHARF_INSTANCE: String(this.index), WHARF_APP: this.app };
     try {
       run = startChildRun(
         {
@@ -287,7 +288,7 @@ export class Instance {
       const onFailed = (detail: string) => {
         if (generation === this.generation) this.waitingFor = `readiness check on port ${port}: ${detail}`;
       };
-      this.cancelChecks.push(watchReadiness(port, config.health, onReady, onFailed));
+      this.cancelChecks.push(watchReadiness({ host: this.ports.host, port }, config.health, onReady, onFailed));
     }
   }
 
@@ -300,7 +301,7 @@ export class Instance {
     const { liveness } = this.config;
     if (liveness && this.port !== null) {
       this.cancelChecks.push(
-        watchLiveness(this.port, liveness, (detail) => {
+        watchLiveness({ host: this.ports.host, port: this.port }, liveness, (detail) => {
           if (generation !== this.generation || this.state !== 'ready') return;
           this.restartReason = detail;
           void this.terminate(detail);

@@ -1,6 +1,8 @@
-// Free ports for `port: auto`: the kernel picks one for a listener on 127.0.0.1:0, which is
-// closed right away and handed to the child. The allocator remembers ports it handed out
-// until their instance exits, so two instances starting at once never get the same one.
+// Free ports for `port: auto`: the kernel picks one for a listener on HOST:0, which is closed
+// right away and handed to the child. The allocator remembers ports it handed out until their
+// instance exits, so two instances starting at once never get the same one. HOST is where
+// every instance listens ($HOST): loopback on one machine, the node's advertise address in a
+// cluster, so the allocator is the one place that knows it.
 import { createServer } from 'node:net';
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -19,9 +21,11 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export class PortAllocator {
   private readonly held = new Set<number>();
 
+  constructor(readonly host = '127.0.0.1') {}
+
   async allocate(): Promise<number> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const port = await freePort();
+      const port = await freePort(this.host);
       if (!this.held.has(port)) {
         this.held.add(port);
         return port;

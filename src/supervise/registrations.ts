@@ -33,9 +33,6 @@ interface Entry {
   readonly pid: number | null;
 }
 
-/** The address instances listen on (until cluster mode gives them $HOST). */
-const INSTANCE_HOST = '127.0.0.1';
-
 export class AppRegistrations {
   private readonly entries = new Map<RegisteredInstance, Entry>();
 
@@ -43,6 +40,8 @@ export class AppRegistrations {
     private readonly app: string,
     private readonly registry: InstanceRegistry | undefined,
     private tags: readonly string[],
+    /** Where the instances listen ($HOST), which is the address other nodes reach them on. */
+    private readonly host: string,
   ) {}
 
   /** Follows one instance's state change. */
@@ -75,7 +74,7 @@ export class AppRegistrations {
   private put(instance: RegisteredInstance, entry: Entry, status: RegisteredStatus, output: string): void {
     const meta: Record<string, string> = { app: this.app, instance: String(instance.index) };
     if (entry.pid !== null) meta.pid = String(entry.pid);
-    this.registry!.registerManaged({ id: entry.id, name: this.app, address: INSTANCE_HOST, port: entry.port, tags: this.tags, meta }, status, output);
+    this.registry!.registerManaged({ id: entry.id, name: this.app, address: this.host, port: entry.port, tags: this.tags, meta }, status, output);
   }
 
   private drop(instance: RegisteredInstance): void {

@@ -28,6 +28,8 @@ export interface SupervisorDeps {
   readonly stateDir: string;
   /** Where every app's instances are registered (service = app name, tags = the app's tags). */
   readonly registry?: InstanceRegistry;
+  /** Where instances listen, given to them as $HOST; default 127.0.0.1 (a cluster node's advertise address). */
+  readonly host?: string;
   /** How often RSS is compared with max_memory; default 2 s. */
   readonly sampleIntervalMs?: number;
 }
@@ -40,7 +42,7 @@ export class Supervisor {
   private readonly groups = new Map<string, AppGroup>();
   /** The config each group was last applied with, as written in the file. */
   private readonly applied = new Map<string, AppConfig>();
-  private readonly ports = new PortAllocator();
+  private readonly ports: PortAllocator;
   private readonly pidFile: PidFile;
   private readonly owner: ProcessRecord;
   private applying: Promise<unknown> = Promise.resolve();
@@ -49,6 +51,7 @@ export class Supervisor {
   private readonly killOnExit = () => this.killAllNow();
 
   constructor(private readonly deps: SupervisorDeps) {
+    this.ports = new PortAllocator(deps.host);
     this.pidFile = new PidFile(deps.stateDir);
     this.owner = recordOf(process.pid) ?? { pid: process.pid, startTime: 0 };
   }

@@ -48,7 +48,7 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A supervisor over `yaml` (relative paths resolve in a fresh temp dir holding `files`). */
-export function createFixture(yaml: string, files: Record<string, string> = {}, options: { dir?: string; sampleIntervalMs?: number; registry?: InstanceRegistry } = {}): Fixture {
+export function createFixture(yaml: string, files: Record<string, string> = {}, options: { dir?: string; sampleIntervalMs?: number; registry?: InstanceRegistry; host?: string } = {}): Fixture {
   const dir = options.dir ?? tempDir();
   writeFiles(dir, files);
   const pools = new PoolDirectory();
@@ -86,6 +86,7 @@ export function createFixture(yaml: string, files: Record<string, string> = {}, 
     stateDir: snapshot.stateDir,
     sampleIntervalMs: options.sampleIntervalMs,
     registry: options.registry,
+    host: options.host,
   });
   return fixture;
 }

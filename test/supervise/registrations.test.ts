@@ -17,6 +17,14 @@ const server = createServer((req, res) => {
 process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
 `;
 
+/** Binds $HOST only (so a check on 127.0.0.1 could not reach it); /host answers $HOST. */
+const HOST_JS = `
+import { createServer } from 'node:http';
+const server = createServer((req, res) => res.end(req.url === '/host' ? process.env.HOST : 'ok'))
+  .listen(Number(process.env.PORT), process.env.HOST);
+process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
+`;
+
 const statuses = (registry: Registry, service: string) => registry.service(service).map((e) => e.status);
 
 describe('instances in the registry', () => {
@@ -99,5 +107,25 @@ describe('instances in the registry', () => {
     const after = await waitFor('back and passing', () => registry.service('crashy').find((e) => e.status === 'passing'));
     assert.equal(after.port, f.supervisor.status()[0]!.instances[0]!.port);
     assert.equal(registry.service('crashy').length, 1, 'one entry per running instance');
+  });
+
+  test('instances listen on the supervisor host ($HOST): registered, published and checked there', async () => {
+    const registry = new Registry();
+    const f = await fixtures.start(
+      `apps:
+  web:
+    command: [${NODE}, host.js]
+    health: { path: /healthz, interval: 100ms }
+`,
+      { 'host.js': HOST_JS },
+      { registry, host: '127.0.0.3' },
+    );
+    const [entry] = registry.service('web');
+    assert.equal(entry?.address, '127.0.0.3', 'the address other nodes reach it on');
+    assert.equal(entry?.status, 'passing', 'ready: its readiness check reached it on that address');
+    const pool = f.pools.get('web')!;
+    assert.deepEqual(pool.peers.map((p) => p.address), [`127.0.0.3:${entry!.port}`]);
+    const answer = await fetch(`http://127.0.0.3:${entry!.port}/host`).then((r) => r.text());
+    assert.equal(answer, '127.0.0.3', 'the app was given $HOST and bound it');
   });
 });
