@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import { ConfigLoader } from './config/load.js';
 import { ConfigError } from './config/diagnostics.js';
+import { fileSource, type SnapshotSource } from './config/snapshot-source.js';
 import type { Snapshot } from './config/model.js';
 import { PoolDirectory } from './balance/pool-directory.js';
 import { HealthProber } from './balance/health/health-prober.js';
@@ -11,7 +12,7 @@ import { AccessLog } from './edge/access-log.js';
 import { Runtime } from './edge/runtime.js';
 import { EdgeHandler } from './edge/edge-handler.js';
 import type { RetryLog } from './edge/proxy.js';
-import { Listener, listenerKey } from './edge/listener.js';
+import { ListenerSet } from './edge/listener-set.js';
 import type { AccessRecord } from './edge/access-record.js';
 import { EventBus } from './observe/events.js';
 import { createLogger, type Logger } from './observe/logger.js';
@@ -23,13 +24,11 @@ import { Observability } from './observe/observability.js';
 import { DashboardAssets } from './control/dashboard/assets.js';
 import { observeRoutes } from './control/observe-routes.js';
 import { releaseRoutes, view as releaseView } from './control/release-routes.js';
-import { ReleaseManager } from './release/release-manager.js';
+import type { ReleaseManager } from './release/release-manager.js';
 import { FileReleaseStore } from './release/release-store.js';
-import { SourceBuilder } from './release/source-build.js';
-import { CanaryRunner } from './release/canary-runner.js';
-import { TrafficSplit } from './balance/traffic-split.js';
-import { registerReleaseMetrics, type RolloutReading } from './observe/metrics/releases.js';
-import { rolloutStatus, type RolloutStatus } from './release/rollout-status.js';
+import { ReleaseRuntime } from './release/release-runtime.js';
+import { registerReleaseMetrics } from './observe/metrics/releases.js';
+import type { RolloutStatus } from './release/rollout-status.js';
 import { hostname } from 'node:os';
 import { RegistryRuntime } from './registry/registry-runtime.js';
 import { nodeIdentity } from './registry/node-identity.js';
@@ -68,15 +67,14 @@ export class Wharf {
   readonly events = new EventBus();
   readonly pools = new PoolDirectory();
   private readonly dispatchers = new DispatcherTable();
-  private readonly listeners = new Map<string, Listener>();
-  private readonly loader: ConfigLoader;
+  /** What a reload reads. */
+  private readonly source: SnapshotSource;
   readonly logger: Logger;
   readonly supervisor: Supervisor;
-  readonly releases: ReleaseManager;
-  private readonly canary: CanaryRunner;
-  private readonly split = new TrafficSplit();
+  private readonly release: ReleaseRuntime;
   private readonly prober: HealthProber;
   private readonly edge: EdgeHandler;
+  private readonly listeners: ListenerSet;
   private readonly control: ControlServer;
   /** Metrics, live rates, event stream and alerts. */
   readonly observe: Observability;
@@ -99,9 +97,9 @@ export class Wharf {
   private shuttingDown = false;
   private stopped: Promise<void> | undefined;
 
-  private constructor(snapshot: Snapshot, private readonly options: WharfOptions) {
+  private constructor(snapshot: Snapshot, private readonly options: WharfOptions, source: SnapshotSource) {
     this.snapshotValue = snapshot;
-    this.loader = new ConfigLoader(options.env ?? process.env);
+    this.source = source;
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
     this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, options.stdout);
     this.registry = new RegistryRuntime({
@@ -127,13 +125,24 @@ export class Wharf {
       stateDir: snapshot.stateDir,
     });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
+    this.release = new ReleaseRuntime({
+      store: new FileReleaseStore(snapshot.stateDir),
+      stateDir: snapshot.stateDir,
+      apps: () => this.snapshotValue.apps,
+      apply: () => this.applyApps(),
+      pool: (name) => this.pools.get(name),
+      note: (app, line) => this.supervisor.note(app, line),
+      events: this.events,
+      logger: this.logger,
+    });
     const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.split, limits, retryLog: this.retryLog });
+    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog });
     this.limits.adopt(limits);
     this.edge = new EdgeHandler(runtime, {
       record: (record) => this.record(record),
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
+    this.listeners = new ListenerSet(this.edge, this.logger, (status, code, remoteAddress) => this.clientError(status, code, remoteAddress));
     this.control = new ControlServer(this, this.logger, (entry) => this.events.emit('audit', entry));
     this.observe = new Observability({
       events: this.events,
@@ -142,27 +151,10 @@ export class Wharf {
       logger: this.logger,
       snapshot: () => this.snapshotValue,
       activeRequests: () => this.edge.activeRequests,
-      openConnections: () => this.sumListeners((l) => l.openConnections),
-      openWebSockets: () => this.sumListeners((l) => l.openWebSockets),
+      openConnections: () => this.listeners.sum((l) => l.openConnections),
+      openWebSockets: () => this.listeners.sum((l) => l.openWebSockets),
     });
-    this.releases = new ReleaseManager({
-      store: new FileReleaseStore(snapshot.stateDir),
-      builder: new SourceBuilder(snapshot.stateDir, (app, line) => this.supervisor.note(app, line)),
-      apps: () => this.snapshotValue.apps,
-      apply: () => this.applyApps(),
-      events: this.events,
-      logger: this.logger,
-    });
-    this.canary = new CanaryRunner({
-      manager: this.releases,
-      split: this.split,
-      pool: (name) => this.pools.get(name),
-      apps: () => this.snapshotValue.apps,
-      apply: () => this.applyApps(),
-      logger: this.logger,
-    });
-    this.releases.canary = this.canary;
-    registerReleaseMetrics(this.observe.registry, { rollouts: () => this.rolloutReadings() });
+    registerReleaseMetrics(this.observe.registry, { rollouts: () => this.release.readings() });
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
     this.control.mount(releaseRoutes({ releases: this.releases, rollout: (app) => this.rollout(app), baseDir: () => this.snapshotValue.baseDir }));
     this.control.mount(this.registry.api);
@@ -184,25 +176,16 @@ export class Wharf {
 
   /** The snapshot as pools and supervisor see it: apps with their releases, and any canary beside them. */
   private withReleases(snapshot: Snapshot): Snapshot {
-    return { ...snapshot, apps: this.releases.effective(snapshot.apps) };
+    return { ...snapshot, apps: this.release.effective(snapshot.apps) };
   }
 
-  private *rolloutReadings(): Generator<RolloutReading> {
-    for (const app of this.snapshotValue.apps.keys()) {
-      const moving = this.releases.inProgress(app);
-      const live = moving ? this.canary.live(app) : undefined;
-      yield {
-        app,
-        stable: this.releases.current(app)?.number ?? 0,
-        ...(moving && live ? { rolling: { release: moving.number, state: moving.state, weight: live.weight, canary: live.canary, baseline: live.baseline } } : {}),
-      };
-    }
+  /** Numbered releases and rollouts of every app. */
+  get releases(): ReleaseManager {
+    return this.release.manager;
   }
 
   rollout(app: string): RolloutStatus {
-    const config = this.snapshotValue.apps.get(app);
-    const shown = this.releases.inProgress(app) ?? this.releases.releases(app).at(-1);
-    return rolloutStatus(app, config!, shown, this.releases.current(app), releaseView, this.canary.live(app));
+    return this.release.rollout(app, releaseView);
   }
 
   /** Loads the config and runs everything; see run(). */
@@ -214,12 +197,13 @@ export class Wharf {
 
   /** Loads the config and builds the parts without starting anything (nothing to stop yet). */
   static async load(file: string, options: WharfOptions = {}): Promise<Wharf> {
-    const snapshot = await new ConfigLoader(options.env ?? process.env).load(file);
+    const loader = new ConfigLoader(options.env ?? process.env);
+    const snapshot = await loader.load(file);
     if (snapshot.cluster) {
       // Starting as a lone node would look like a cluster and share nothing.
       throw Object.assign(new Error(`${file}: cluster mode (etcd) is not available in this version yet; remove the cluster block to run this node on its own`), { code: 'WHARF_CLUSTER_UNAVAILABLE' });
     }
-    return new Wharf(snapshot, options);
+    return new Wharf(snapshot, options, fileSource(loader, file));
   }
 
   /**
@@ -240,7 +224,7 @@ export class Wharf {
       await this.startApps(snapshot);
       this.stopIfShutDown();
       this.releases.resumeAll();
-      await this.applyListeners(snapshot);
+      await this.listeners.apply(snapshot);
       this.stopIfShutDown();
     } catch (error) {
       await this.shutdown();
@@ -291,11 +275,11 @@ export class Wharf {
   private record(record: AccessRecord): void {
     this.accessLog.write(record);
     this.observe.record(record);
-    if (record.pool) this.canary.observe(record.pool, record.status, record.durationMs);
+    if (record.pool) this.release.observe(record.pool, record.status, record.durationMs);
   }
 
   edgeAddresses(): { host: string; port: number; tls: boolean }[] {
-    return [...this.listeners.values()].map((l) => ({ host: l.host, port: l.port, tls: Boolean(l.config.tls) }));
+    return this.listeners.addresses();
   }
 
   controlAddress(): { host: string; port: number } {
@@ -339,14 +323,14 @@ export class Wharf {
   private async doReload(): Promise<ReloadResult> {
     let snapshot: Snapshot;
     try {
-      snapshot = await this.loader.load(this.snapshotValue.file);
+      snapshot = await this.source.load();
     } catch (error) {
       const errors = error instanceof ConfigError ? error.message.split('\n') : [(error as Error).message];
       return this.reloadFailed(errors, { config: 'failed', edge: 'skipped', apps: 'skipped' }, 'config reload rejected; the running config stays');
     }
     try {
       const commitEdge = this.stageEdge(snapshot);
-      await this.applyListeners(snapshot);
+      await this.listeners.apply(snapshot);
       await this.registry.apply(snapshot.registry);
       await commitEdge();
     } catch (error) {
@@ -373,7 +357,7 @@ export class Wharf {
   private stageEdge(snapshot: Snapshot): () => Promise<void> {
     const staged = this.pools.stage(this.withReleases(snapshot));
     const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.split, limits, retryLog: this.retryLog });
+    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog });
     return async () => {
       const control = await this.controlSettings(snapshot);
       staged.commit();
@@ -414,8 +398,7 @@ export class Wharf {
     this.edge.draining = true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.snapshotValue.timeouts.shutdownMs)));
-    await Promise.all([...this.listeners.values()].map((l) => l.close(deadline)));
-    this.listeners.clear();
+    await this.listeners.close(deadline);
     clearTimeout(timer);
     this.prober.stopAll();
     this.releases.close();
@@ -445,52 +428,5 @@ export class Wharf {
       route: '', pool: '', tries: [], reason: `bad_request: ${code}`, upstreamMs: 0, upgraded: false,
     };
     this.record(record);
-  }
-
-  private sumListeners(count: (listener: Listener) => number): number {
-    let total = 0;
-    for (const listener of this.listeners.values()) total += count(listener);
-    return total;
-  }
-
-  private async applyListeners(snapshot: Snapshot): Promise<void> {
-    const wanted = new Map(snapshot.listen.map((config) => [listenerKey(config), config]));
-    const settings = {
-      clientHeaderMs: snapshot.timeouts.clientHeaderMs,
-      keepaliveMs: snapshot.timeouts.keepaliveMs,
-      maxHeaderSize: snapshot.maxHeaderSize,
-      http2MaxConcurrentStreams: snapshot.http2MaxConcurrentStreams,
-    };
-    const started: Listener[] = [];
-    try {
-      // New listeners first: if one cannot bind, the existing ones have not been changed yet.
-      for (const [key, config] of wanted) {
-        if (this.listeners.has(key)) continue;
-        const listener = new Listener(
-          config,
-          this.edge,
-          settings,
-          this.logger,
-          (status, code, remoteAddress) => this.clientError(status, code, remoteAddress),
-        );
-        await listener.start();
-        started.push(listener);
-      }
-    } catch (error) {
-      await Promise.all(started.map((l) => l.close(Promise.resolve())));
-      throw error;
-    }
-    for (const [key, config] of wanted) {
-      const existing = this.listeners.get(key);
-      existing?.updateCertificates(config);
-      existing?.updateSettings(settings);
-    }
-    for (const listener of started) this.listeners.set(listener.key, listener);
-    for (const [key, listener] of this.listeners) {
-      if (!wanted.has(key)) {
-        this.listeners.delete(key);
-        void listener.close(new Promise((resolve) => setTimeout(resolve, snapshot.timeouts.shutdownMs)));
-      }
-    }
   }
 }
