@@ -27,7 +27,8 @@ export class ConfigLoader {
     return this.fromText(file, text);
   }
 
-  fromText(file: string, text: string): Snapshot {
+  /** `baseDir`: where relative paths resolve (default the file's directory; a cluster node's own for an applied config). */
+  fromText(file: string, text: string, baseDir = dirname(resolve(file))): Snapshot {
     const path = resolve(file);
     const { source, diagnostics } = ConfigSource.parse(file, text);
     if (diagnostics.length) throw new ConfigError(file, diagnostics);
@@ -35,7 +36,7 @@ export class ConfigLoader {
     const raw = source.toJS() ?? {};
     const checks = this.validator.validate(raw, source);
     try {
-      checks.push(...checkReferences(raw as RawConfig, source, dirname(path)));
+      checks.push(...checkReferences(raw as RawConfig, source, baseDir));
     } catch {
       // A config that failed the schema can be shaped too oddly to cross-check; its schema errors stand.
       if (checks.length === 0 && interpolation.length === 0) throw new ConfigError(file, [{ line: 1, col: 1, message: 'config could not be checked' }]);
@@ -46,6 +47,6 @@ export class ConfigLoader {
     if (problems.length) throw new ConfigError(file, problems.sort((a, b) => a.line - b.line || a.col - b.col));
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
     const warnings = configWarnings(raw as RawConfig, source).map((d) => `${file}:${d.line}:${d.col}: warning: ${d.message}`);
-    return normalize(raw as RawConfig, path, hash, dirname(path), warnings);
+    return normalize(raw as RawConfig, path, hash, baseDir, warnings);
   }
 }

@@ -84,6 +84,10 @@ export interface AppConfig extends PoolConfig {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly instances: number;
+  /** Cluster mode: the cluster-wide count (`replicas`); undefined when the app sets `instances` (that many on every node). */
+  readonly replicas?: number;
+  /** Cluster mode: `placement.constraints` as written (node.name == a, node.labels.zone != b). */
+  readonly constraints: readonly string[];
   /** 'auto' or the first port; instance i then listens on port + i. */
   readonly port: 'auto' | number;
   readonly liveness?: HealthConfig;
@@ -185,6 +189,21 @@ export interface RegistryConfig {
   readonly dns?: { readonly host: string; readonly port: number };
 }
 
+/** Which applied config a node runs: the etcd revision it was stored at and the file it came from. */
+export interface SharedConfigRevision {
+  readonly revision: number;
+  readonly file: string;
+}
+
+export interface ClusterConfig {
+  readonly node: string;
+  /** Where other nodes reach this node's instances; default 127.0.0.1. */
+  readonly advertise: string;
+  readonly etcd: readonly string[];
+  readonly ttlMs: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export interface Snapshot {
   readonly file: string;
   /** sha256 of the file's text, shown in metrics and status. */
@@ -206,7 +225,9 @@ export interface Snapshot {
   readonly maxGuardKeys: number;
   readonly alerts?: { readonly webhooks: readonly string[]; readonly errorRate?: { readonly threshold: number; readonly forMs: number } };
   readonly registry: RegistryConfig;
-  readonly cluster?: { readonly node: string; readonly advertise?: string; readonly etcd: readonly string[]; readonly ttlMs: number };
+  readonly cluster?: ClusterConfig;
+  /** Cluster mode: the applied config this snapshot runs (absent: the node's own file alone). */
+  readonly shared?: SharedConfigRevision;
   readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
   readonly apps: ReadonlyMap<string, AppConfig>;
   readonly routes: readonly RouteConfig[];

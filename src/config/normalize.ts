@@ -75,7 +75,9 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
       consulApi: raw.registry?.consul_api === undefined ? undefined : parseAddress(raw.registry.consul_api, '127.0.0.1')!,
       dns: raw.registry?.dns === undefined ? undefined : parseAddress(raw.registry.dns, '127.0.0.1')!,
     },
-    ...(raw.cluster ? { cluster: { node: raw.cluster.node ?? hostname(), advertise: raw.cluster.advertise, etcd: raw.cluster.etcd, ttlMs: ms(raw.cluster.ttl, '5s') } } : {}),
+    ...(raw.cluster
+      ? { cluster: { node: raw.cluster.node ?? hostname(), advertise: raw.cluster.advertise ?? '127.0.0.1', etcd: raw.cluster.etcd, ttlMs: ms(raw.cluster.ttl, '5s'), labels: raw.cluster.labels ?? {} } }
+      : {}),
     // An app without a command runs nothing: it is a pool over a registry service, an upstream in all but its key.
     upstreams: new Map([
       ...Object.entries(raw.upstreams ?? {}).map(([name, u]): [string, UpstreamConfig] => [name, upstreamOf(name, u, timeouts)]),
@@ -192,6 +194,8 @@ function appOf(name: string, raw: RawApp, timeouts: TimeoutsConfig, baseDir: str
     cwd: resolve(baseDir, raw.cwd ?? '.'),
     env: { ...envFiles(raw.env_file, baseDir), ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])) },
     instances: raw.instances === 'max' ? availableParallelism() : raw.instances ?? raw.replicas ?? 1,
+    ...(raw.instances === undefined && raw.replicas !== undefined ? { replicas: raw.replicas } : {}),
+    constraints: raw.placement?.constraints?.map((c) => c.trim()) ?? [],
     port: raw.port ?? 'auto',
     liveness: healthOf(raw.liveness, { intervalMs: 5000, fails: 3 }),
     waitReady: raw.wait_ready ?? false,

@@ -166,6 +166,18 @@ export const AppSchema = Type.Object(
     max_memory: Opt(Size),
     logs: Opt(LogFiles),
     replicas: Opt(Type.Integer({ minimum: 0, description: 'cluster mode: a cluster-wide count; on one machine the same as instances' })),
+    placement: Opt(
+      Type.Object(
+        {
+          constraints: Opt(
+            Type.Array(Type.String({ pattern: '^\\s*node\\.(name|labels\\.[A-Za-z0-9_.-]+)\\s*(==|!=)\\s*\\S+\\s*$' }), {
+              description: 'cluster mode: nodes that may run its replicas, as Docker Swarm writes them: node.name == a, node.labels.zone != b',
+            }),
+          ),
+        },
+        Strict,
+      ),
+    ),
     rollout: Opt(RolloutSchema),
     source: Opt(
       Type.Object(
@@ -306,6 +318,7 @@ export const ConfigSchema = Type.Object(
           advertise: Opt(Type.String({ minLength: 1, description: "address other nodes reach this node's instances on" })),
           etcd: Type.Array(Type.String({ pattern: '^https?://' }), { minItems: 1, description: 'etcd endpoints' }),
           ttl: Opt(Duration),
+          labels: Opt(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.String(), { description: 'node labels that placement constraints match (node.labels.KEY)' })),
         },
         Strict,
       ),
