@@ -45,7 +45,7 @@ describe('etcd test cluster', { skip: etcdMissing() }, () => {
     const next = await cluster.leader();
     assert.notEqual(next, old);
     const everywhere = client(cluster.endpoints);
-    await eventually('a put after the leader died', () => everywhere.put('/harness/after-kill').value('still writable'));
+    await eventually('a put after the leader died', () => everywhere.put('/harness/after-kill').value('still writable').exec());
     const survivor = cluster.members.find((m) => m.running && m.name !== next)!;
     assert.equal(await client(survivor.clientUrl).get('/harness/after-kill').string(), 'still writable');
 

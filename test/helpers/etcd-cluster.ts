@@ -12,8 +12,9 @@
 //       Starts `members` (default 3) etcd processes, each with its own temp data dir and two
 //       free loopback ports, and resolves once every member answers and all agree on a leader.
 //       With `t`, `t.after(() => cluster.stop())` is registered. Otherwise register
-//       `after(() => cluster?.stop())` yourself; the processes are also SIGKILLed when the test
-//       process exits normally, and die of SIGPIPE when it is killed outright.
+//       `after(() => cluster?.stop())` yourself. As a last resort the members are SIGKILLed and
+//       the dirs removed when the test process exits or gets SIGTERM/SIGINT, and the members
+//       die with it (parent-death signal) even when it is SIGKILLed.
 //   cluster.endpoints: string[]                  every member's client URL (http://127.0.0.1:P)
 //   cluster.members: EtcdMember[]                name, clientUrl, peerUrl, dataDir, pid, running
 //   cluster.member(name): EtcdMember
@@ -25,10 +26,13 @@
 //   await cluster.restartAll()                   starts every stopped member; waits for a leader
 //   await cluster.stop()                         kills everything, removes the temp dirs; twice is fine
 //   cluster.logs(name?, lastChars?): string      the tail of one member's (or every member's) log
-//   eventually(what, attempt, timeoutMs = 15000): Promise<T>
+//   eventually(what, attempt, timeoutMs = 15000): Promise<T>   (re-exported from eventually.ts)
 //       Runs `attempt` until it resolves (bounded); for client calls across a leader change.
+//   waitFor(what, check, timeoutMs = 10000): Promise<void>     (re-exported from eventually.ts)
+//       Polls `check` until it returns true (bounded); keep assert out of `check` (see there).
 //
-// Errors carry `code`: WHARF_TEST_ETCD_TIMEOUT (with every member's log tail in the message),
+// Errors carry `code`: WHARF_TEST_ETCD_TIMEOUT (with every member's log tail in the message;
+// eventually/waitFor: WHARF_TEST_TIMEOUT),
 // WHARF_TEST_ETCD_UNKNOWN_MEMBER, WHARF_TEST_ETCD_STOPPED, WHARF_TEST_ETCD_MISSING.
 import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -39,6 +43,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
 import { interopRequired, skipMissing } from './backends.js';
 import { EtcdMemberProcess, freePorts } from './etcd-member.js';
+
+export { eventually, waitFor } from './eventually.js';
 
 export interface EtcdMember {
   readonly name: string;
@@ -83,6 +89,7 @@ export function etcdOrSkip(t: { skip(message: string): void }): boolean {
 const START_ATTEMPTS = 3;
 const READY_TIMEOUT_MS = 20_000;
 const POLL_MS = 50;
+const EXIT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
   const binary = etcdBinary();
@@ -102,19 +109,6 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   }
 }
 
-/** Retries `attempt` until it resolves; after `timeoutMs` rejects with its last error. */
-export async function eventually<T>(what: string, attempt: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw new EtcdHarnessError('WHARF_TEST_ETCD_TIMEOUT', `gave up on ${what}: ${(error as Error).message}`);
-    }
-    await sleep(POLL_MS * 2);
-  }
-}
-
 interface Status {
   readonly id: string;
   readonly leader: string;
@@ -124,12 +118,26 @@ interface Status {
 export class EtcdCluster {
   private stopping: Promise<void> | undefined;
   private readonly onExit = (): void => {
+    this.detach();
     for (const member of this.processes) member.killNow();
     rmSync(this.baseDir, { recursive: true, force: true });
+  };
+  // The test runner ends a file that overran its timeout with SIGTERM, which runs no 'exit'
+  // listener; the data dirs (about 120 MB each, etcd preallocates its WAL) would stay behind.
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.onExit();
+    // Raised again so the process still ends as it would have, unless another listener decides.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   };
 
   private constructor(private readonly baseDir: string, private readonly processes: readonly EtcdMemberProcess[]) {
     process.once('exit', this.onExit);
+    for (const signal of EXIT_SIGNALS) process.once(signal, this.onSignal);
+  }
+
+  private detach(): void {
+    process.removeListener('exit', this.onExit);
+    for (const signal of EXIT_SIGNALS) process.removeListener(signal, this.onSignal);
   }
 
   static async create(binary: string, size: number): Promise<EtcdCluster> {
@@ -215,7 +223,7 @@ export class EtcdCluster {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      process.removeListener('exit', this.onExit);
+      this.detach();
       await this.killAll();
       await rm(this.baseDir, { recursive: true, force: true });
     })();

@@ -2,8 +2,16 @@
 // the data dir and the ports), with the tail of its log kept for failure messages. The
 // cluster (etcd-cluster.ts) decides when to start and stop it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+
+/**
+ * util-linux's setpriv execs etcd with a parent-death signal, so the member dies with the test
+ * process even when that is killed outright (a test-runner timeout sends SIGTERM, which runs
+ * no exit handler). The pid stays etcd's own, as exec keeps it.
+ */
+const SETPRIV = '/usr/bin/setpriv';
 
 /** Enough log to see the elections and the error around a failure, not a whole run. */
 const LOG_TAIL_BYTES = 64 * 1024;
@@ -40,9 +48,10 @@ export class EtcdMemberProcess {
     if (this.tail) this.append(`\n--- ${this.name} started again ---\n`);
     // An ETCD_* variable in the test's environment would silently override a flag.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCD_')));
-    // stdout and stderr are pipes on purpose: an orphaned etcd (its test process killed outright)
-    // dies of SIGPIPE at its next log line instead of lingering on the machine.
-    const child = spawn(this.binary, this.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Without setpriv, the pipes are the fallback: an orphaned etcd dies of SIGPIPE at its next
+    // log line (an idle one may linger until then).
+    const [command, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', this.binary, ...this.args]] : [this.binary, [...this.args]];
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => this.append(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => this.append(chunk.toString()));
