@@ -75,6 +75,7 @@ export class EtcdReleaseStore implements ReleaseStore {
     const recover = async (): Promise<void> => {
       if (stopped) return;
       await open();
+      if (stopped) return;
       for (const key of await this.client.getAll().prefix(this.prefix).keys()) onChange(key.slice(this.prefix.length));
     };
     await open();

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, type IOptions } from 'etcd3';
 import { EtcdReleaseStore } from '../../src/cluster/etcd-release-store.js';
 import { StaleReleaseLogError } from '../../src/release/release-store.js';
 import type { Release } from '../../src/release/release.js';
@@ -17,13 +17,14 @@ function release(app: string, number: number, createdBy = 'test'): Release {
 describe('EtcdReleaseStore', { skip: etcdMissing() }, () => {
   let cluster: EtcdCluster;
   const clients: Etcd3[] = [];
-  const storeOn = (hosts: string | string[]): EtcdReleaseStore => {
+  const clientOn = (hosts: string | string[], options: Partial<IOptions> = {}): Etcd3 => {
     // A deadline per call: a proposal forwarded to a leader that just died is otherwise only
     // answered by etcd's own request timeout (about 6 s here), and the client's retry waits for it.
-    const client = new Etcd3({ hosts, dialTimeout: 2_000, defaultCallOptions: (call) => (call.isStream ? {} : { deadline: Date.now() + 1_500 }) });
+    const client = new Etcd3({ hosts, defaultCallOptions: (call) => (call.isStream ? {} : { deadline: Date.now() + 1_500 }), ...options });
     clients.push(client);
-    return new EtcdReleaseStore(client);
+    return client;
   };
+  const storeOn = (hosts: string | string[]): EtcdReleaseStore => new EtcdReleaseStore(clientOn(hosts));
 
   before(async () => {
     cluster = await startEtcdCluster();
@@ -34,7 +35,8 @@ describe('EtcdReleaseStore', { skip: etcdMissing() }, () => {
   });
 
   test('a log round-trips, its version is the key mod revision, and an absent app is version 0', async () => {
-    const store = storeOn(cluster.endpoints);
+    const client = clientOn(cluster.endpoints);
+    const store = new EtcdReleaseStore(client);
     assert.deepEqual(await store.load('books'), { version: 0, releases: [] });
     const first = await store.save('books', 0, [release('books', 1)]);
     assert.ok(first > 0);
@@ -42,7 +44,7 @@ describe('EtcdReleaseStore', { skip: etcdMissing() }, () => {
     const second = await store.save('books', first, [release('books', 1), release('books', 2)]);
     assert.ok(second > first);
     assert.deepEqual(await store.load('books'), { version: second, releases: [release('books', 1), release('books', 2)] });
-    const [kv] = (await clients[0]!.get('/wharf/releases/books').exec()).kvs;
+    const [kv] = (await client.get('/wharf/releases/books').exec()).kvs;
     assert.equal(Number(kv!.mod_revision), second);
   });
 
@@ -79,8 +81,7 @@ describe('EtcdReleaseStore', { skip: etcdMissing() }, () => {
   });
 
   test('a transaction the client sends again after its first try committed is our save, not a conflict', async () => {
-    const client = new Etcd3({ hosts: cluster.endpoints });
-    clients.push(client);
+    const client = clientOn(cluster.endpoints);
     // What the etcd3 client does when a commit's answer is lost (leader change, deadline):
     // the same request again, whose compare now fails against the write it made itself.
     const replaying = Object.create(client) as Etcd3;
@@ -114,6 +115,31 @@ describe('EtcdReleaseStore', { skip: etcdMissing() }, () => {
       const { version } = await other.load('watched');
       await other.save('watched', version, [release('watched', 1), release('watched', 2)]);
       await waitFor('the watch to report "watched" again', () => seen.filter((app) => app === 'watched').length >= 2);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a watch etcd cancels (its resume revision compacted away) starts again and reports every app', async () => {
+    const watched = cluster.members[2]!;
+    const writerClient = clientOn(cluster.endpoints[0]!);
+    const writer = new EtcdReleaseStore(writerClient);
+    // Reconnects every 100 ms instead of etcd3's exponential default (up to 30 s).
+    const backoff = { duration: 100, next: () => backoff };
+    const client = clientOn(watched.clientUrl, { faultHandling: { watchBackoff: backoff } });
+    const seen: string[] = [];
+    const stop = await new EtcdReleaseStore(client).watch((app) => seen.push(app));
+    try {
+      await cluster.kill(watched.name);
+      // Two writes, then compaction at the second: the watch would resume at the first.
+      const first = await writer.save('missed', 0, [release('missed', 1)]);
+      const second = await writer.save('missed', first, [release('missed', 1), release('missed', 2)]);
+      await writerClient.kv.compact({ revision: String(second), physical: true });
+      await cluster.restart(watched.name);
+      await waitFor('the watch to report the app it missed', () => seen.includes('missed'), 15_000);
+      // And it watches again.
+      await writer.save('after', 0, [release('after', 1)]);
+      await waitFor('the restarted watch to report a new change', () => seen.includes('after'));
     } finally {
       await stop();
     }
