@@ -38,6 +38,10 @@ import { registerServiceMetrics } from './observe/metrics/services.js';
 import { json } from './control/control-server.js';
 import { LimitStore } from './guard/limit-store.js';
 import { waitForFirstReady } from './supervise/first-ready.js';
+import { ClusterNode, type ClusterStatus } from './cluster/cluster-node.js';
+import { clusterRoutes } from './control/cluster-routes.js';
+import { registerClusterMetrics } from './observe/metrics/cluster.js';
+import { wharfVersion } from './cli/version.js';
 
 export interface WharfOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -97,7 +101,13 @@ export class Wharf {
   private shuttingDown = false;
   private stopped: Promise<void> | undefined;
 
-  private constructor(snapshot: Snapshot, private readonly options: WharfOptions, source: SnapshotSource) {
+  private constructor(
+    snapshot: Snapshot,
+    private readonly options: WharfOptions,
+    source: SnapshotSource,
+    /** Cluster mode: this node's membership, shared config, placement and registry sync. */
+    private readonly cluster?: ClusterNode,
+  ) {
     this.snapshotValue = snapshot;
     this.source = source;
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
@@ -114,6 +124,8 @@ export class Wharf {
     const catalog = this.registry.registry;
     // Pools over a registry service follow its passing instances; the edge never knows.
     this.pools.sources.register('service', (spec) => new RegistryMemberSource(catalog, spec.service, spec.tags));
+    // In a cluster an app's pool is every node's ready instances: the registry holds them all (the routing mesh).
+    if (cluster) this.pools.sources.register('supervisor', (_spec, pool) => new RegistryMemberSource(catalog, pool, []));
     this.pools.reconcile(snapshot);
     this.supervisor = new Supervisor({
       pools: this.pools,
@@ -123,10 +135,11 @@ export class Wharf {
       events: this.events,
       logger: this.logger,
       stateDir: snapshot.stateDir,
+      host: snapshot.cluster?.advertise,
     });
     this.prober = new HealthProber({ events: this.events, logger: this.logger });
     this.release = new ReleaseRuntime({
-      store: new FileReleaseStore(snapshot.stateDir),
+      store: cluster ? cluster.releaseStore() : new FileReleaseStore(snapshot.stateDir),
       stateDir: snapshot.stateDir,
       apps: () => this.snapshotValue.apps,
       apply: () => this.applyApps(),
@@ -164,6 +177,8 @@ export class Wharf {
       return true;
     });
     registerServiceMetrics(this.observe.registry, this.registry.registry);
+    this.control.mount(clusterRoutes(() => this.cluster));
+    if (cluster) registerClusterMetrics(this.observe.registry, () => cluster.status());
   }
 
   /** The supervisor runs each app with its current release (and a canary's instances beside it). */
@@ -176,7 +191,7 @@ export class Wharf {
 
   /** The snapshot as pools and supervisor see it: apps with their releases, and any canary beside them. */
   private withReleases(snapshot: Snapshot): Snapshot {
-    return { ...snapshot, apps: this.release.effective(snapshot.apps) };
+    return { ...snapshot, apps: this.release.effective(this.cluster ? this.cluster.placed(snapshot.apps) : snapshot.apps) };
   }
 
   /** Numbered releases and rollouts of every app. */
@@ -200,8 +215,9 @@ export class Wharf {
     const loader = new ConfigLoader(options.env ?? process.env);
     const snapshot = await loader.load(file);
     if (snapshot.cluster) {
-      // Starting as a lone node would look like a cluster and share nothing.
-      throw Object.assign(new Error(`${file}: cluster mode (etcd) is not available in this version yet; remove the cluster block to run this node on its own`), { code: 'WHARF_CLUSTER_UNAVAILABLE' });
+      const logger = options.logger ?? createLogger(snapshot.logLevel);
+      const opened = await ClusterNode.open(snapshot, { loader, logger, version: wharfVersion() });
+      return new Wharf(opened.snapshot, { ...options, logger }, opened.node.source, opened.node);
     }
     return new Wharf(snapshot, options, fileSource(loader, file));
   }
@@ -218,6 +234,20 @@ export class Wharf {
       await this.control.start(await this.controlSettings(snapshot));
       for (const warning of snapshot.warnings) this.logger.warn(warning);
       await this.registry.apply(snapshot.registry);
+      await this.cluster?.attach({
+        registry: this.registry.registry,
+        reload: () => this.reload(),
+        applyApps: () => this.applyApps(),
+        snapshot: () => this.snapshotValue,
+        releasesChanged: (app) => {
+          if (!this.snapshotValue.apps.has(app)) return;
+          this.releases
+            .load([app])
+            .then(() => this.applyApps())
+            .catch((error: Error) => this.logger.error({ app, err: error.message }, 'cluster: following a release change failed'));
+        },
+        stateChanged: (state) => this.events.emit('cluster', { node: snapshot.cluster!.node, state }),
+      });
       this.watchHealth(snapshot);
       this.stopIfShutDown();
       await this.releases.load(snapshot.apps.keys());
@@ -288,13 +318,22 @@ export class Wharf {
 
   /** Without cluster mode the cluster is this machine: one node, always alive. */
   nodes(): { nodes: NodeView[] } {
+    if (this.cluster) return { nodes: this.cluster.view() };
     const apps = Object.fromEntries(this.supervisor.status().map((app) => [app.name, app.instances.filter((i) => i.ready).length]));
     const control = this.controlAddress();
     return { nodes: [{ name: hostname(), address: control.host, state: 'alive', apps }] };
   }
 
-  status(): WharfStatus {
-    return buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime, this.observe.rates, servicesStatus(this.registry.registry.services()));
+  status(): WharfStatus & { cluster?: ClusterStatus } {
+    const status = buildStatus(this.snapshotValue, this.pools, this.supervisor, this.edge.runtime, this.observe.rates, servicesStatus(this.registry.registry.services()));
+    return this.cluster ? { ...status, cluster: this.cluster.status() } : status;
+  }
+
+  /** `wharf scale`: an app placed by replicas is scaled cluster-wide; otherwise this machine's instances. */
+  async scale(app: string, instances: number): Promise<void> {
+    const config = this.snapshotValue.apps.get(app);
+    if (this.cluster && config && this.cluster.placesReplicas(app, config)) return this.cluster.scale(app, instances);
+    await this.supervisor.scale(app, instances);
   }
 
   /**
@@ -402,6 +441,8 @@ export class Wharf {
     clearTimeout(timer);
     this.prober.stopAll();
     this.releases.close();
+    // Leaving first: every other node drops this node's instances now, not after the lease TTL.
+    await this.cluster?.close().catch((error: Error) => this.logger.warn({ err: error.message }, 'cluster: leaving failed; the lease expires by itself'));
     await this.supervisor.shutdown();
     await this.registry.close();
     this.observe.stop();

@@ -17,8 +17,5 @@ export function configWarnings(config: RawConfig, source: ConfigSource): Diagnos
       ),
     );
   }
-  if (config.cluster) {
-    out.push(source.diagnostic(['cluster'], 'cluster mode (etcd) is not available in this version yet: the block is checked, and `wharf up` refuses to start with it rather than run as a lone node'));
-  }
   return out;
 }

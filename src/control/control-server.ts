@@ -21,12 +21,13 @@ export interface ControlTarget {
   /** GET /api/nodes: the cluster's nodes (one machine: this one). */
   nodes(): { nodes: readonly NodeView[] };
   reload(): Promise<{ ok: boolean; hash?: string; errors?: readonly string[] }>;
+  /** Sets an app's instance count (cluster-wide for an app placed by replicas). */
+  scale(app: string, instances: number): Promise<void>;
   readonly supervisor: {
     start(app: string): Promise<void>;
     stop(app: string): Promise<void>;
     restart(app: string): Promise<void>;
     reload(app: string): Promise<void>;
-    scale(app: string, instances: number): Promise<void>;
     logs(app: string, lines: number): Promise<string[]>;
     followLogs(app: string, onLine: (line: string) => void): () => void;
   };
@@ -170,7 +171,7 @@ export class ControlServer {
       // "max" is one per CPU of this machine, as `instances: max` in the config.
       const instances = given === 'max' ? availableParallelism() : Number(given);
       if (!Number.isInteger(instances) || instances < 0) return json(res, 400, { error: 'scale needs ?instances=N (a whole number >= 0) or max', code: 'WHARF_BAD_REQUEST' });
-      await supervisor.scale(app, instances);
+      await this.target.scale(app, instances);
       return json(res, 200, { ok: true, app, action, instances });
     } else {
       await supervisor[action as 'start' | 'stop' | 'restart' | 'reload'](app);

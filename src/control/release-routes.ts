@@ -1,9 +1,9 @@
 // The releases endpoints: deploy, the rollout in progress and its moves, the release list and
 // rollback. Release records hold env values; what leaves here names env keys only.
-import type { IncomingMessage } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ControlRoute } from './control-server.js';
+import { readJsonBody } from './json-body.js';
 import { json } from './control-server.js';
 import type { Release, ReleaseChanges } from '../release/release.js';
 import { describeChanges } from '../release/release.js';
@@ -31,7 +31,7 @@ export function releaseRoutes(deps: ReleaseRoutesDeps): ControlRoute {
     const [, , what, move] = match;
     const by = `${(req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')} via control API`;
     if (what === 'deploy' && req.method === 'POST') {
-      const changes = parseChanges(await readJson(req), deps.baseDir());
+      const changes = parseChanges(await readJsonBody(req, MAX_BODY, 'a deploy request'), deps.baseDir());
       const release = await deps.releases.deploy(app, changes, by);
       json(res, 202, { release: view(release) });
     } else if (what === 'rollback' && req.method === 'POST') {
@@ -77,23 +77,6 @@ function parseChanges(body: unknown, baseDir: string): ReleaseChanges {
     ...(cwd !== undefined ? { cwd: cwd as string } : {}),
     ...(ref !== undefined ? { ref: ref as string } : {}),
   };
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new ReleaseError('WHARF_BODY_TOO_LARGE', `a deploy request is at most ${MAX_BODY} bytes`, 413);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ReleaseError('WHARF_BAD_REQUEST', 'the body is not valid JSON', 400);
-  }
 }
 
 function isDirectory(path: string): boolean {

@@ -63,6 +63,12 @@ export interface RegistryEvent {
   readonly origin: 'api' | 'supervisor';
 }
 
+/** Cluster mode: this node lost or regained etcd. */
+export interface ClusterEvent {
+  readonly node: string;
+  readonly state: 'connected' | 'degraded';
+}
+
 export interface WharfEventMap {
   instance: [InstanceEvent];
   health: [HealthEvent];
@@ -72,6 +78,7 @@ export interface WharfEventMap {
   audit: [AuditEvent];
   rollout: [RolloutEvent];
   registry: [RegistryEvent];
+  cluster: [ClusterEvent];
 }
 
 export class EventBus extends EventEmitter<WharfEventMap> {

@@ -19,7 +19,7 @@ export interface EventStreamDeps {
 const REPLAYED = 100;
 
 /** Bus events passed through as they come. */
-const FORWARDED = ['instance', 'health', 'reload', 'alert', 'rollout', 'registry'] as const satisfies readonly (keyof WharfEventMap)[];
+const FORWARDED = ['instance', 'health', 'reload', 'alert', 'rollout', 'registry', 'cluster'] as const satisfies readonly (keyof WharfEventMap)[];
 
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();
