@@ -21,6 +21,7 @@ import { RegistrySync } from './registry-sync.js';
 import { SharedConfig, type NodeConfigReport } from './shared-config.js';
 import type { NodeFacts } from './placement-constraints.js';
 import { EtcdReleaseStore } from './etcd-release-store.js';
+import { CachedReleaseStore } from './release-cache.js';
 import type { ReleaseStore } from '../release/release-store.js';
 
 export interface ClusterNodeOptions {
@@ -248,14 +249,12 @@ export class ClusterNode {
    * racing one rollout cannot both win. Refused outright while etcd is away.
    */
   releaseStore(): ReleaseStore {
-    const store = new EtcdReleaseStore(this.link.client, KEYS.releases);
-    return {
-      load: (app) => store.load(app),
-      save: (app, expected, releases) => {
-        this.assertWritable('a release change');
-        return store.save(app, expected, releases);
-      },
-    };
+    return new CachedReleaseStore(
+      new EtcdReleaseStore(this.link.client, KEYS.releases),
+      this.stateDir,
+      () => this.link.state === 'degraded' || !this.joined,
+      () => this.assertWritable('a release change'),
+    );
   }
 
   /** Calls `onChange(app)` when any node changes an app's releases. */
@@ -270,7 +269,7 @@ export class ClusterNode {
 
   /** Refuses a change the rest of the cluster would not see. */
   assertWritable(what: string): void {
-    if (this.link.state === 'degraded') throw degraded(what);
+    if (this.link.state === 'degraded' || !this.joined) throw degraded(what);
   }
 
   private liveNodes(): NodeFacts[] {
