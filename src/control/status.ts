@@ -38,6 +38,8 @@ export interface UpstreamStatus {
 
 export interface WharfStatus {
   readonly config: { readonly file: string; readonly hash: string };
+  /** Cluster mode: this node, whether it reaches etcd, the applied config revision it runs and the latest. */
+  readonly cluster?: { readonly node: string; readonly state: 'connected' | 'degraded'; readonly revision: number; readonly latest: number; readonly leader: boolean; readonly nodes: number };
   /** Whether actions (POSTs) need `Authorization: Bearer TOKEN`; the dashboard asks first. */
   readonly control?: { readonly token_required: boolean };
   readonly apps: readonly AppStatus[];

@@ -70,17 +70,31 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
     const revision = Number(/as revision (\d+)/.exec(applied.stdout)?.[1]);
     assert.match(applied.stdout, /every live node \(n2, n3, n4\) runs revision/);
     for (const node of nodes) assert.ok(await runsRevision(node, revision), `${node.spec.name} runs revision ${revision}`);
+    const status = await runCli(['status', ...control]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`cluster: node n2 · connected .*config revision ${revision} \\(latest ${revision}\\)`));
+    for (const name of ['n2', 'n3', 'n4']) assert.match(status.stdout, new RegExp(`${name}\\s+alive\\s+127\\.0\\.0\\.\\d\\s+${revision}`));
   });
 
   test('replicas spread one per node, and any node routes to every node', async () => {
     await waitFor('three ready replicas', async () => (await readyTotal(nodes[0]!)) === 3, 30_000);
-    const placed = await rows(nodes[1]!);
-    assert.deepEqual(placed.map((r) => r.apps.web ?? 0), [1, 1, 1]);
+    // Every node's view agrees once the registry entries have reached it: one replica each.
+    for (const node of nodes) await waitFor(`${node.spec.name} sees 1/1/1`, async () => (await rows(node)).map((r) => r.apps.web ?? 0).join() === '1,1,1');
     const load = keepAliveLoad(`${nodes[0]!.edgeUrl}/`, 2);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const result = await load.stop();
     assert.equal(result.failed, 0, result.failures.join('\n'));
     assert.deepEqual([...result.bodies.keys()].sort(), ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+  });
+
+  test('a service registered through one node\'s Consul API is found on every node', async () => {
+    const registered = await nodes[0]!.api('/v1/agent/service/register', { method: 'PUT', body: { ID: 'ext-1', Name: 'ext', Address: '127.0.0.2', Port: 9999, Tags: ['v1'] } });
+    assert.equal(registered.status, 200);
+    for (const node of nodes.slice(1)) {
+      await waitFor(`${node.spec.name} finds ext`, async () => (await node.api<unknown[]>('/v1/health/service/ext?passing')).body.length === 1);
+      const [entry] = (await node.api<{ Service: { Address: string; Port: number; Tags: string[] } }[]>('/v1/health/service/ext?passing')).body;
+      assert.deepEqual([entry!.Service.Address, entry!.Service.Port, entry!.Service.Tags], ['127.0.0.2', 9999, ['v1']]);
+    }
   });
 
   test('kill -9 of a node and its instances under load on another: no failed request, out of every pool, replicas placed again', async () => {
@@ -141,6 +155,13 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
     }, 20_000);
     for (const node of nodes) await waitFor(`${node.spec.name} runs revision ${revision}`, () => runsRevision(node, revision), 20_000);
     await waitFor('three ready replicas again', async () => (await readyTotal(nodes[0]!)) === 3, 30_000);
+  });
+
+  test('wharf scale sets the cluster-wide count, from any node', async () => {
+    const scaled = await nodes[1]!.api('/api/apps/web/scale?instances=4', { method: 'POST' });
+    assert.equal(scaled.status, 200);
+    await waitFor('four ready replicas over two nodes', async () => (await readyTotal(nodes[0]!)) === 4, 30_000);
+    assert.deepEqual((await rows(nodes[0]!)).filter((r) => r.state === 'alive').map((r) => r.apps.web), [2, 2]);
   });
 
   test('a second node under a taken name refuses to start', async () => {

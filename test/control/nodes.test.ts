@@ -1,6 +1,5 @@
 // Without cluster mode the cluster is this machine: /api/nodes lists it with its ready
-// instances per app. `wharf apply` validates first, then says cluster mode is not here yet;
-// a config with a cluster block is refused at `up` instead of running as a lone node.
+// instances per app. `wharf apply` validates first; a wharf without a cluster block refuses it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname, tmpdir } from 'node:os';
@@ -21,20 +20,20 @@ test('GET /api/nodes: this machine, alive, with its ready instances per app', as
   }
 });
 
-test('apply: a bad file gets its positioned errors; a good one a clear refusal; up refuses a cluster block', async () => {
+test('apply: a bad file gets its positioned errors; a wharf without a cluster block refuses a good one clearly', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-apply-'));
+  const w = await startWharf(LOOPBACK);
   try {
     writeFileSync(join(dir, 'bad.yaml'), 'routes:\n  - { path: /, proxy: nowhere }\n');
     const bad = await runCli(['apply', '-c', join(dir, 'bad.yaml')]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /bad\.yaml:2:\d+: proxy "nowhere" names no upstream or app/);
-    const cluster = 'listen: [127.0.0.1:0]\ncontrol: { address: 127.0.0.1:0 }\ncluster: { node: a, etcd: [http://127.0.0.1:2379] }\n';
-    writeFileSync(join(dir, 'good.yaml'), cluster);
-    const good = await runCli(['apply', '-c', join(dir, 'good.yaml')]);
+    writeFileSync(join(dir, 'good.yaml'), 'routes:\n  - { path: /, static: . }\n');
+    const good = await runCli(['apply', '-c', join(dir, 'good.yaml'), '--control', w.controlUrl, '--token', w.controlToken]);
     assert.equal(good.code, 1);
-    assert.match(good.stderr, /cluster mode, which this version does not have yet/);
-    await assert.rejects(startWharf(cluster), /cluster mode \(etcd\) is not available in this version yet/);
+    assert.match(good.stderr, /this wharf runs without a cluster block/);
   } finally {
+    await w.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

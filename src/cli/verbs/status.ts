@@ -3,6 +3,8 @@ import { CONTROL_OPTIONS, controlClientFor } from '../control-options.js';
 import { CliError } from '../control-client.js';
 import { formatStatus } from '../status-table.js';
 import type { Verb } from '../verb.js';
+import { table } from '../status-table.js';
+import type { ControlClient } from '../control-client.js';
 
 export const statusVerb: Verb = {
   name: 'status',
@@ -21,7 +23,21 @@ export const statusVerb: Verb = {
     const { client, url } = await controlClientFor(values);
     const status = await client.get<WharfStatus>('/api/status');
     // The table says which wharf answered first; JSON stays one document for scripts.
-    stdout.write(output === 'json' ? `${JSON.stringify(status, null, 2)}\n` : `wharf at ${url} · config ${status.config.file} (${status.config.hash})\n${formatStatus(status)}`);
+    if (output === 'json') {
+      stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      return 0;
+    }
+    stdout.write(`wharf at ${url} · config ${status.config.file} (${status.config.hash})\n`);
+    if (status.cluster) stdout.write(await clusterSummary(client, status.cluster));
+    stdout.write(formatStatus(status));
     return 0;
   },
 };
+
+/** Cluster mode: this node's link to etcd, and which applied config revision every node runs. */
+async function clusterSummary(client: ControlClient, cluster: NonNullable<WharfStatus['cluster']>): Promise<string> {
+  const { nodes } = await client.get<{ nodes: { name: string; state: string; address: string; revision?: number; failed?: { revision: number; errors: string[] } }[] }>('/api/nodes');
+  const head = `cluster: node ${cluster.node} · ${cluster.state}${cluster.leader ? ' · places replicas' : ''} · config revision ${cluster.revision} (latest ${cluster.latest})`;
+  const rows = nodes.map((n) => [n.name, n.state, n.address, n.revision === undefined ? '-' : String(n.revision), n.failed ? `revision ${n.failed.revision}: ${n.failed.errors[0] ?? ''}` : '']);
+  return `${head}\n${table(['NODE', 'STATE', 'ADDRESS', 'RUNS REVISION', 'COULD NOT APPLY'], rows)}\n\n`;
+}
