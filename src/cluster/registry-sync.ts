@@ -22,6 +22,8 @@ export interface StoredEntry {
   readonly status: HealthStatus;
 }
 
+/** Operations per etcd transaction (etcd's default limit is 128). */
+const TXN_OPS = 100;
 /** Changes are written at most this often (a rolling restart moves many entries at once). */
 const FLUSH_DELAY_MS = 20;
 
@@ -132,15 +134,24 @@ export class RegistrySync {
       wanted.set(entry.id, JSON.stringify(stored));
     }
     const prefix = `${KEYS.registry}${this.node}/`;
-    for (const [id, json] of wanted) {
-      if (this.written.get(id) === json) continue;
-      await this.client.put(prefix + id).value(json).lease(lease).exec();
-      this.written.set(id, json);
-    }
-    for (const id of [...this.written.keys()]) {
-      if (wanted.has(id)) continue;
-      await this.client.delete().key(prefix + id).exec();
-      this.written.delete(id);
+    const ops: { id: string; json?: string }[] = [];
+    for (const [id, json] of wanted) if (this.written.get(id) !== json) ops.push({ id, json });
+    for (const id of this.written.keys()) if (!wanted.has(id)) ops.push({ id });
+    // One transaction per batch (etcd allows 128 operations in one): a thousand instances
+    // starting at once are a few round trips, not a thousand.
+    for (let i = 0; i < ops.length; i += TXN_OPS) {
+      const batch = ops.slice(i, i + TXN_OPS);
+      await this.client.kv.txn({
+        success: batch.map(({ id, json }) =>
+          json === undefined
+            ? { request_delete_range: { key: Buffer.from(prefix + id) } }
+            : { request_put: { key: Buffer.from(prefix + id), value: Buffer.from(json), lease: lease } },
+        ),
+      });
+      for (const { id, json } of batch) {
+        if (json === undefined) this.written.delete(id);
+        else this.written.set(id, json);
+      }
     }
   }
 
