@@ -51,6 +51,9 @@ export interface ClusterNodeView {
   readonly state: 'alive' | 'lost';
   readonly apps: Readonly<Record<string, number>>;
   readonly control?: string;
+  readonly cpus?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly version?: string;
   readonly revision?: number;
   readonly failed?: NodeConfigReport['failed'];
   readonly leader?: boolean;
@@ -296,6 +299,9 @@ export class ClusterNode {
           state: alive ? 'alive' : 'lost',
           apps: Object.fromEntries(ready.get(record.name) ?? []),
           control: record.control,
+          cpus: record.cpus,
+          labels: record.labels,
+          version: record.version,
           ...(report ? { revision: report.revision, ...(report.failed ? { failed: report.failed } : {}) } : {}),
           ...(record.name === this.settings.node ? { leader: this.placement.isLeader } : {}),
         };
