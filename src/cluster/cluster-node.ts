@@ -14,12 +14,13 @@ import { ClusterError, degraded } from './cluster-errors.js';
 import { KEYS } from './cluster-keys.js';
 import { ClusterStateFile } from './cluster-state-file.js';
 import { createEtcdClient, EtcdLink, type LinkState } from './etcd-link.js';
-import { Membership, type NodeRecord } from './membership.js';
+import { Membership } from './membership.js';
+import { NodeDirectory, type ClusterNodeView } from './node-directory.js';
 import { PlacementRunner } from './placement-runner.js';
-import { PrefixMirror } from './prefix-mirror.js';
 import { RegistrySync } from './registry-sync.js';
 import { SharedConfig, type NodeConfigReport } from './shared-config.js';
-import type { NodeFacts } from './placement-constraints.js';
+
+export type { ClusterNodeView } from './node-directory.js';
 import { EtcdReleaseStore } from './etcd-release-store.js';
 import { CachedReleaseStore } from './release-cache.js';
 import type { ReleaseStore } from '../release/release-store.js';
@@ -45,20 +46,6 @@ export interface ClusterHooks {
   stateChanged(state: LinkState): void;
 }
 
-export interface ClusterNodeView {
-  readonly name: string;
-  readonly address: string;
-  readonly state: 'alive' | 'lost';
-  readonly apps: Readonly<Record<string, number>>;
-  readonly control?: string;
-  readonly cpus?: number;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly version?: string;
-  readonly revision?: number;
-  readonly failed?: NodeConfigReport['failed'];
-  readonly leader?: boolean;
-}
-
 export interface ClusterStatus {
   readonly node: string;
   readonly state: LinkState;
@@ -76,8 +63,7 @@ export class ClusterNode {
   readonly link: EtcdLink;
   private readonly membership: Membership;
   private readonly shared: SharedConfig;
-  private readonly nodes: PrefixMirror;
-  private readonly members: PrefixMirror;
+  private readonly directory: NodeDirectory;
   private readonly placement: PlacementRunner;
   private readonly sync: RegistrySync;
   private readonly stateFile: ClusterStateFile;
@@ -103,16 +89,15 @@ export class ClusterNode {
       void this.report();
     });
     this.shared = new SharedConfig(client, () => void this.sharedConfigMoved());
-    this.nodes = new PrefixMirror(client, KEYS.nodes, () => this.placement.recompute());
-    this.members = new PrefixMirror(client, KEYS.members, () => {});
+    this.directory = new NodeDirectory(client, { name: settings.node, advertise: settings.advertise }, () => this.placement.recompute());
     const ttlSeconds = Math.max(1, Math.ceil(settings.ttlMs / 1000));
     this.placement = new PlacementRunner(client, settings.node, ttlSeconds, {
       apps: () => this.hooks?.snapshot().apps ?? new Map(),
-      liveNodes: () => this.liveNodes(),
+      liveNodes: () => this.directory.liveNodes(),
       readyOn: (app) => new Map([...this.sync.readyByNode()].map(([node, apps]) => [node, apps.get(app) ?? 0])),
     }, logger, () => void this.hooks?.applyApps().catch((error: Error) => logger.error({ err: error.message }, 'cluster: applying placement failed')));
     this.sync = new RegistrySync(client, () => this.registry, settings.node, () => this.membership.leaseId, logger);
-    this.stateFile = new ClusterStateFile(stateDir, [this.shared.config, this.placement.assignment, this.placement.scale, this.sync.mirror, this.nodes, this.members]);
+    this.stateFile = new ClusterStateFile(stateDir, [this.shared.config, this.placement.assignment, this.placement.scale, this.sync.mirror, this.directory.nodes, this.directory.members]);
     for (const mirror of [this.shared.config, this.placement.assignment, this.placement.scale, this.sync.mirror]) mirror.listen(() => this.stateFile.schedule());
     this.source = { load: () => this.load() };
   }
@@ -151,7 +136,7 @@ export class ClusterNode {
 
   private async join(): Promise<void> {
     await this.membership.join();
-    await Promise.all([this.nodes.start(), this.members.start(), this.shared.start(), this.placement.start()]);
+    await Promise.all([this.directory.start(), this.shared.start(), this.placement.start()]);
     this.joined = true;
   }
 
@@ -179,7 +164,7 @@ export class ClusterNode {
         await this.joining;
         await this.follow();
       } else {
-        await Promise.all([this.nodes.resync(), this.members.resync(), this.shared.config.resync(), this.shared.reports.resync(), this.placement.assignment.resync(), this.placement.scale.resync(), this.sync.mirror.resync()]);
+        await Promise.all([this.directory.resync(), this.shared.config.resync(), this.shared.reports.resync(), this.placement.assignment.resync(), this.placement.scale.resync(), this.sync.mirror.resync()]);
         await this.sync.flush();
       }
       await this.report();
@@ -275,37 +260,8 @@ export class ClusterNode {
     if (this.link.state === 'degraded' || !this.joined) throw degraded(what);
   }
 
-  private liveNodes(): NodeFacts[] {
-    return [...this.nodes.entries().values()].map(({ value }) => {
-      const record = JSON.parse(value) as NodeRecord;
-      return { name: record.name, labels: record.labels };
-    });
-  }
-
   view(): ClusterNodeView[] {
-    const ready = this.sync.readyByNode();
-    const records = new Map<string, NodeRecord>();
-    for (const [name, { value }] of this.members.entries()) records.set(name, JSON.parse(value) as NodeRecord);
-    for (const [name, { value }] of this.nodes.entries()) records.set(name, JSON.parse(value) as NodeRecord);
-    records.set(this.settings.node, records.get(this.settings.node) ?? ({ name: this.settings.node, advertise: this.settings.advertise } as NodeRecord));
-    return [...records.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((record) => {
-        const alive = record.name === this.settings.node || this.nodes.get(record.name) !== undefined;
-        const report = this.shared.reportOf(record.name);
-        return {
-          name: record.name,
-          address: record.advertise,
-          state: alive ? 'alive' : 'lost',
-          apps: Object.fromEntries(ready.get(record.name) ?? []),
-          control: record.control,
-          cpus: record.cpus,
-          labels: record.labels,
-          version: record.version,
-          ...(report ? { revision: report.revision, ...(report.failed ? { failed: report.failed } : {}) } : {}),
-          ...(record.name === this.settings.node ? { leader: this.placement.isLeader } : {}),
-        };
-      });
+    return this.directory.view(this.sync.readyByNode(), (name) => this.shared.reportOf(name), this.placement.isLeader);
   }
 
   status(): ClusterStatus {
@@ -315,7 +271,7 @@ export class ClusterNode {
       revision: this.hooks?.snapshot().shared?.revision ?? 0,
       latest: this.shared.current()?.revision ?? 0,
       leader: this.placement.isLeader,
-      nodes: this.nodes.entries().size,
+      nodes: this.directory.nodes.entries().size,
     };
   }
 
@@ -324,7 +280,7 @@ export class ClusterNode {
     await this.stopReleaseWatch?.().catch(() => {});
     await this.placement.close();
     await this.sync.close();
-    await Promise.all([this.nodes.close(), this.members.close(), this.shared.close()]);
+    await Promise.all([this.directory.close(), this.shared.close()]);
     await this.membership.leave();
     await this.stateFile.close();
     this.link.close();
