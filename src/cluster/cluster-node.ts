@@ -147,7 +147,11 @@ export class ClusterNode {
     this.link.onChange((state) => void this.linkChanged(state));
     hooks.registry.subscribe(() => this.placement.recompute());
     if (this.joined) await this.follow();
-    else this.sync.replay();
+    else {
+      this.sync.replay();
+      // etcd may have come back between the degraded start and now, unheard.
+      if (this.link.state === 'connected') void this.linkChanged('connected');
+    }
     await this.report();
   }
 
