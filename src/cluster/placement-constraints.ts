@@ -32,14 +32,15 @@ const VALUE = /^[^\s"'=!<>]+$/;
 
 export function parseConstraint(text: string): Constraint {
   // The first == or != splits the text; a second one ends up in the value and is refused there.
-  const split = /^(.*?)(==|!=)(.*)$/s.exec(text);
+  // (No anchors needed: the lazy head and the greedy, dotAll tail span the whole text.)
+  const split = /(.*?)(==|!=)(.*)/s.exec(text);
   if (split === null) {
     const problem = text.trim() === '' ? 'empty; expected FIELD == VALUE or FIELD != VALUE' : 'no operator; use == or !=';
     throw new PlacementConstraintError(text, problem);
   }
   const op = split[2] as Constraint['op'];
-  const field = parseField(text, (split[1] ?? '').trim(), op);
-  const value = (split[3] ?? '').trim();
+  const field = parseField(text, split[1]!.trim(), op);
+  const value = split[3]!.trim();
   if (value === '') throw new PlacementConstraintError(text, `missing value after ${op}`);
   if (!VALUE.test(value)) {
     throw new PlacementConstraintError(text, `value ${JSON.stringify(value)} must be one word without spaces, quotes or = ! < >`);

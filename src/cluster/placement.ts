@@ -29,7 +29,7 @@ export class PlacementInputError extends Error {
   readonly code = 'WHARF_PLACEMENT_INPUT';
 }
 
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byName = (a: string, b: string): number => (a === b ? 0 : a < b ? -1 : 1);
 
 function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   // hasOwn: an app or node called "constructor" must not read Object.prototype.
@@ -56,7 +56,7 @@ interface Plan {
   readonly app: AppDemand;
   /** Live nodes matching every constraint, in name order. */
   readonly eligible: readonly string[];
-  /** What runs now on eligible nodes; everything else is lost and placed again. */
+  /** What runs now on each eligible node; everything else is lost and placed again. */
   readonly kept: ReadonlyMap<string, number>;
 }
 
@@ -66,8 +66,7 @@ function planOf(app: AppDemand, nodes: readonly NodeFacts[], current: Assignment
   const running = own(current, app.name) ?? {};
   const kept = new Map<string, number>();
   for (const node of eligible) {
-    const count = requireCount(own(running, node) ?? 0, `the current count of ${app.name} on ${node}`);
-    if (count > 0) kept.set(node, count);
+    kept.set(node, requireCount(own(running, node) ?? 0, `the current count of ${app.name} on ${node}`));
   }
   return { app, eligible, kept };
 }
@@ -111,7 +110,7 @@ export function place(apps: readonly AppDemand[], liveNodes: readonly NodeFacts[
 
 /** One app's counts on its eligible nodes (in name order), given the other apps' load. */
 function placeApp(plan: Plan, others: ReadonlyMap<string, number>): Map<string, number> {
-  const counts = new Map(plan.eligible.map((node) => [node, plan.kept.get(node) ?? 0]));
+  const counts = new Map(plan.kept);
   const mine = (node: string): number => counts.get(node) ?? 0;
   const total = (node: string): number => (others.get(node) ?? 0) + mine(node);
   const bump = (node: string, by: number): void => {
@@ -124,8 +123,8 @@ function placeApp(plan: Plan, others: ReadonlyMap<string, number>): Map<string, 
   const addOrder = (a: string, b: string): number => total(a) - total(b) || mine(a) - mine(b) || byName(a, b);
   // The node a spread move goes to: the fewest of this app, then the least busy, then the smaller name.
   const receiveOrder = (a: string, b: string): number => mine(a) - mine(b) || total(a) - total(b) || byName(a, b);
-  const first = (order: (a: string, b: string) => number): string =>
-    plan.eligible.reduce((best, node) => (order(node, best) < 0 ? node : best));
+  // The orders are total (the name decides last), so the first node is never a matter of luck.
+  const first = (order: (a: string, b: string) => number): string => [...plan.eligible].sort(order)[0]!;
 
   let placed = [...counts.values()].reduce((sum, count) => sum + count, 0);
   for (; placed > plan.app.replicas; placed--) bump(first(shedOrder), -1);
@@ -167,11 +166,9 @@ export function surge(current: Assignment, target: Assignment): Assignment {
 
 /** Every non-zero count as one sortable key, so order and zero entries do not matter. */
 function countKeys(assignment: Assignment): string[] {
-  const keys: string[] = [];
-  for (const [app, counts] of Object.entries(assignment)) {
-    for (const [node, count] of Object.entries(counts)) if (count !== 0) keys.push(JSON.stringify([app, node, count]));
-  }
-  return keys.sort(byName);
+  return Object.entries(assignment)
+    .flatMap(([app, counts]) => Object.entries(counts).filter(([, count]) => count !== 0).map(([node, count]) => JSON.stringify([app, node, count])))
+    .sort(byName);
 }
 
 /** Equal counts everywhere, where a zero count and no entry are the same. */

@@ -81,6 +81,13 @@ test('scale up: onto the fewest instances in total, then the fewest of this app,
   assert.deepEqual(placed(apps, nodes('a', 'b', 'c'), { x: { a: 1, c: 2 }, y: { b: 1 } }), { x: { a: 1, b: 1, c: 2 }, y: { b: 1 } });
 });
 
+test('a busy node keeps what it runs; the new instances go where the total is lowest', () => {
+  // Counting x's own 2 on a in a's total is what keeps the second new one off b: b and c
+  // both end with 1, and no spread move is needed.
+  const apps = [app('x', 4), app('y', 5, only('a'))];
+  assert.deepEqual(placed(apps, nodes('a', 'b', 'c'), { x: { a: 2 }, y: { a: 5 } }), { x: { a: 2, b: 1, c: 1 }, y: { a: 5 } });
+});
+
 test('spread: the move leaves the busier of the fullest nodes and goes to the less busy of the emptiest', () => {
   const pinned = app('y', 1, only('a'));
   assert.deepEqual(placed([app('x', 4), pinned], nodes('a', 'b', 'c'), { x: { a: 2, b: 2 }, y: { a: 1 } }), { x: { a: 1, b: 2, c: 1 }, y: { a: 1 } });
@@ -233,6 +240,7 @@ test('surge: per app and node the larger count, over both key sets, without zero
   assert.equal(JSON.stringify(both), '{"api":{"b":3},"old":{"a":1},"web":{"a":2,"b":2,"c":2,"d":1}}', 'keys sorted');
   assert.deepEqual(surge({ web: { a: 1 } }, { web: { a: 3 } }), { web: { a: 3 } });
   assert.deepEqual(surge({ web: { a: 3 } }, { web: { a: 1 } }), { web: { a: 3 } });
+  assert.equal(JSON.stringify(surge({ web: { c: 1, b: 1 } }, { web: { a: 1 } })), '{"web":{"a":1,"b":1,"c":1}}', 'nodes sorted');
   assert.deepEqual(surge({}, {}), {});
 });
 
