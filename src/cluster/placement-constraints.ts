@@ -1,6 +1,7 @@
 // Placement constraints in Docker Swarm's syntax: `node.name == web-1`, `node.labels.zone != a`.
 // Only the two fields and two operators a wharf node can answer from its own facts are taken;
-// anything else is refused when the config is read rather than silently never matching later.
+// anything else is an error, because a constraint we misread would quietly never (or always)
+// match and put replicas where the user said they must not go.
 
 export interface NodeFacts {
   readonly name: string;
@@ -24,8 +25,8 @@ export class PlacementConstraintError extends Error {
 }
 
 const LABEL_PREFIX = 'node.labels.';
-// Label keys as Docker and Kubernetes write them (com.example.zone, topology.kubernetes.io/zone).
-const LABEL_KEY = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
+// Exactly the keys the config lets a node's labels have, so any label can be constrained.
+const LABEL_KEY = /^[A-Za-z0-9_.-]+$/;
 // A value is one word: spaces or quotes would mean the user expects a syntax we do not have,
 // and another operator character means the text held more than one comparison.
 const VALUE = /^[^\s"'=!<>]+$/;
@@ -57,7 +58,7 @@ function parseField(text: string, field: string, op: string): Constraint['field'
   const key = field.slice(LABEL_PREFIX.length);
   if (key === '') throw new PlacementConstraintError(text, `missing label key after ${LABEL_PREFIX}`);
   if (!LABEL_KEY.test(key)) {
-    throw new PlacementConstraintError(text, `label key ${JSON.stringify(key)} may hold only letters, digits and _ . / -`);
+    throw new PlacementConstraintError(text, `label key ${JSON.stringify(key)} may hold only letters, digits and _ . -`);
   }
   return `${LABEL_PREFIX}${key}`;
 }

@@ -36,14 +36,15 @@ test('a trailing newline (a YAML block scalar) is only whitespace', () => {
   assert.deepEqual(parseConstraint('node.name ==\nweb-1'), { field: 'node.name', op: '==', value: 'web-1' });
 });
 
-test('label keys and values as Docker and Kubernetes write them', () => {
-  assert.deepEqual(parseConstraint('node.labels.topology.kubernetes.io/zone == eu-west-1a'), {
-    field: 'node.labels.topology.kubernetes.io/zone',
+test('label keys and values as Docker writes them', () => {
+  assert.deepEqual(parseConstraint('node.labels.com.example.zone == eu-west-1a'), {
+    field: 'node.labels.com.example.zone',
     op: '==',
     value: 'eu-west-1a',
   });
   assert.deepEqual(parseConstraint('node.labels._tier != db:primary/2.x'), { field: 'node.labels._tier', op: '!=', value: 'db:primary/2.x' });
-  assert.deepEqual(parseConstraint('node.labels.9 == 9'), { field: 'node.labels.9', op: '==', value: '9' });
+  // Any key a node's labels may have: the config allows these characters, leading ones included.
+  assert.deepEqual(parseConstraint('node.labels.-x.9 == 9'), { field: 'node.labels.-x.9', op: '==', value: '9' });
 });
 
 test('empty text or no == / != operator', () => {
@@ -74,11 +75,11 @@ test('a missing field, label key or value', () => {
   rejects('node.labels.zone !=   ', /: missing value after !=$/);
 });
 
-test('a label key with characters Docker does not allow', () => {
-  rejects('node.labels.my zone == a', /: label key "my zone" may hold only letters, digits and _ \. \/ -$/);
-  rejects('node.labels..zone == a', /label key "\.zone"/);
-  rejects('node.labels.-zone == a', /label key "-zone"/);
+test('a label key with characters a node label may not have', () => {
+  rejects('node.labels.my zone == a', /: label key "my zone" may hold only letters, digits and _ \. -$/);
+  rejects('node.labels.topology.kubernetes.io/zone == a', /label key "topology\.kubernetes\.io\/zone"/);
   rejects('node.labels.zone$ == a', /label key "zone\$"/);
+  rejects('node.labels.$zone == a', /label key "\$zone"/);
 });
 
 test('a value that is not one word: spaces, quotes, a second operator', () => {
