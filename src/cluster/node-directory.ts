@@ -3,7 +3,7 @@
 import type { Etcd3 } from 'etcd3';
 import { KEYS } from './cluster-keys.js';
 import type { NodeRecord } from './membership.js';
-import type { NodeFacts } from './placement-constraints.js';
+import type { NodeFacts } from '../config/placement-constraints.js';
 import { PrefixMirror } from './prefix-mirror.js';
 import type { NodeConfigReport } from './shared-config.js';
 

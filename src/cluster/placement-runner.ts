@@ -8,7 +8,7 @@ import type { Campaign, Etcd3, ElectionObserver } from 'etcd3';
 import type { AppConfig } from '../config/model.js';
 import type { Logger } from '../observe/logger.js';
 import { KEYS } from './cluster-keys.js';
-import { parseConstraint, type NodeFacts } from './placement-constraints.js';
+import { parseConstraint, type NodeFacts } from '../config/placement-constraints.js';
 import { place, sameAssignment, surge, type AppDemand, type Assignment } from './placement.js';
 import { PrefixMirror } from './prefix-mirror.js';
 

@@ -2,7 +2,7 @@
 // pure function of the demands, the live nodes and the current assignment. Every node of the
 // cluster may compute it, so it is deterministic: the same input in any order gives the same
 // output, names compare by code unit (not by locale), and no tie is left to iteration order.
-import { formatConstraint, matches, type Constraint, type NodeFacts } from './placement-constraints.js';
+import { formatConstraint, matches, type Constraint, type NodeFacts } from '../config/placement-constraints.js';
 
 /** app -> node -> instances; a missing entry means none. */
 export type Assignment = Readonly<Record<string, Readonly<Record<string, number>>>>;

@@ -2,6 +2,7 @@
 // files that must exist. Runs next to schema validation so every problem is reported at once;
 // a part shaped too oddly to check (the schema already said why) is skipped on its own,
 // without hiding the problems found in the other parts.
+import { parseConstraint } from './placement-constraints.js';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { RawConfig } from './schema.js';
@@ -87,6 +88,14 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
         if (share <= 0 || share > 1) at(['apps', name, 'rollout', 'steps', i], 'a step is a share above 0% and at most 100%');
         else if (i > 0 && share <= shares[i - 1]!) at(['apps', name, 'rollout', 'steps', i], 'steps must increase');
       });
+    });
+    listOf(app?.placement?.constraints).forEach((text, i) => {
+      if (typeof text !== 'string') return;
+      try {
+        parseConstraint(text);
+      } catch (error) {
+        at(['apps', name, 'placement', 'constraints', i], (error as Error).message);
+      }
     });
     if (typeof app?.cwd === 'string' && app.cwd && !isDirectory(resolve(baseDir, app.cwd))) at(['apps', name, 'cwd'], `directory ${JSON.stringify(app.cwd)} does not exist`);
     const envFiles = typeof app?.env_file === 'string' ? [app.env_file] : listOf(app?.env_file);

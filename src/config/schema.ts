@@ -170,7 +170,7 @@ export const AppSchema = Type.Object(
       Type.Object(
         {
           constraints: Opt(
-            Type.Array(Type.String({ pattern: '^\\s*node\\.(name|labels\\.[A-Za-z0-9_.-]+)\\s*(==|!=)\\s*\\S+\\s*$' }), {
+            Type.Array(Type.String(), {
               description: 'cluster mode: nodes that may run its replicas, as Docker Swarm writes them: node.name == a, node.labels.zone != b',
             }),
           ),

@@ -69,4 +69,16 @@ describe('a node partitioned from etcd', { skip: etcdMissing() }, () => {
     await waitFor("n3's instance back in n2's pool", async () => (await pool(n2)).includes('127.0.0.3'), 15_000);
     assert.match(n3.child.output.stderr, /re-registered under a new lease/);
   });
+
+  test('started while cut off: it serves from its saved state, degraded, and joins once etcd answers', async () => {
+    const ports = { edge: Number(new URL(n3.edgeUrl).port), control: Number(new URL(n3.controlUrl).port) };
+    await n3.stop();
+    for (const relay of relays) relay.cut();
+    n3 = await startWharfNode(dir, { name: 'n3', ip: '127.0.0.3', etcd: relays.map((r) => r.url) }, ports);
+    assert.equal((await n3.api<Status>('/api/status')).body.cluster.state, 'degraded');
+    await waitFor('n3 serves from its saved state', async () => (await fetch(`${n3.edgeUrl}/`).then((r) => r.status).catch(() => 0)) === 200, 20_000);
+    for (const relay of relays) relay.heal();
+    await waitFor('n3 connected', async () => (await n3.api<Status>('/api/status')).body.cluster.state === 'connected', 30_000);
+    await waitFor('n3 alive in n2\'s view with its share', async () => (await view(n2)) === 'n2:alive:1 n3:alive:1', 60_000);
+  });
 });

@@ -2,7 +2,7 @@
 // follows from the rules by hand; ties are pinned on purpose, since nodes must agree on them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matches, parseConstraint, type NodeFacts } from '../../src/cluster/placement-constraints.js';
+import { matches, parseConstraint, type NodeFacts } from '../../src/config/placement-constraints.js';
 import { place, PlacementInputError, sameAssignment, surge, type AppDemand, type Assignment } from '../../src/cluster/placement.js';
 
 const n = (name: string, labels: Record<string, string> = {}): NodeFacts => ({ name, labels });

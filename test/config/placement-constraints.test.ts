@@ -7,7 +7,7 @@ import {
   parseConstraint,
   PlacementConstraintError,
   type NodeFacts,
-} from '../../src/cluster/placement-constraints.js';
+} from '../../src/config/placement-constraints.js';
 
 const rejects = (text: string, problem: RegExp): void => {
   assert.throws(
