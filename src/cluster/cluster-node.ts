@@ -56,6 +56,8 @@ export interface ClusterStatus {
   readonly nodes: number;
 }
 
+/** Each step of leaving the cluster gets this long. */
+const CLOSE_STEP_MS = 1_500;
 /** How long `wharf up` waits for etcd before starting from the saved state (or refusing). */
 const STARTUP_WAIT_MS = 3_000;
 
@@ -281,12 +283,18 @@ export class ClusterNode {
 
   /** Leaves the cluster: this node's record and entries go at once (not after the TTL). */
   async close(): Promise<void> {
-    await this.stopReleaseWatch?.().catch(() => {});
-    await this.placement.close();
-    await this.sync.close();
-    await Promise.all([this.directory.close(), this.shared.close()]);
-    await this.membership.leave();
-    await this.stateFile.close();
+    // Leaving must never hold a shutdown: a step etcd does not answer is given up (the lease
+    // then ends by itself after its TTL).
+    const step = (what: string, work: () => Promise<unknown>) =>
+      Promise.race([work().catch(() => {}), new Promise<void>((resolve) => setTimeout(resolve, CLOSE_STEP_MS).unref())]).then(() => {
+        this.options.logger.debug({ step: what }, 'cluster: leaving');
+      });
+    await step('release watch', async () => this.stopReleaseWatch?.());
+    await step('placement', () => this.placement.close());
+    await step('registry sync', () => this.sync.close());
+    await step('mirrors', () => Promise.all([this.directory.close(), this.shared.close()]));
+    await step('lease', () => this.membership.leave());
+    await step('saved state', () => this.stateFile.close());
     this.link.close();
   }
 }

@@ -41,7 +41,9 @@ describe('a node partitioned from etcd', { skip: etcdMissing() }, () => {
       startWharfNode(dir, { name: 'n3', ip: '127.0.0.3', etcd: relays.map((r) => r.url) }),
     ]);
     await n2.api('/api/cluster/config', { body: { file: 'shared.yaml', text: SHARED } });
-    await waitFor('one replica on each node', async () => (await view(n2)) === 'n2:alive:1 n3:alive:1', 30_000);
+    await waitFor('one replica on each node', async () => (await view(n2)) === 'n2:alive:1 n3:alive:1', 30_000).catch(async (error: Error) => {
+      throw new Error(`${error.message}: n2 sees ${await view(n2)}, n3 sees ${await view(n3)}\n${n2.child.output.stderr.slice(-3000)}`);
+    });
   });
   after(async () => {
     await Promise.all([n2?.stop(), n3?.stop()]);
