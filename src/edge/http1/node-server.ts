@@ -24,7 +24,10 @@ export interface NodeHttp1Handlers {
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
-/** node:http re-reports a connection whose parser failed on each later read; the first report counts. */
+/**
+ * node:http reports a connection whose parser failed again on each later read; only the first
+ * report is acted on (each later one would queue another deferred answer).
+ */
 const reported = new WeakSet<Socket>();
 
 export function createNodeHttp1Server(settings: Http1Settings, handlers: NodeHttp1Handlers, closing: () => boolean): Server {
