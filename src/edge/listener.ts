@@ -1,7 +1,7 @@
 // One listening socket: plain HTTP/1.1, or TLS offering HTTP/2 and HTTP/1.1 by ALPN.
 // Owns its sockets so a shutdown can stop accepting, let in-flight work finish, then close
 // what is left (keep-alive, HTTP/2 sessions, upgraded WebSockets).
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureServer, type Http2SecureServer, type Http2Session, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
@@ -15,6 +15,8 @@ import type { EdgeHandler } from './edge-handler.js';
 import { rawErrorResponse } from './responses.js';
 import { Http1Server } from './http1/server.js';
 import type { Http1Request } from './http1/request.js';
+import { http1Mode } from './http1/mode.js';
+import { createNodeHttp1Server } from './http1/node-server.js';
 
 export interface ListenerSettings {
   readonly clientHeaderMs: number;
@@ -37,8 +39,12 @@ export function listenerKey(config: ListenConfig): string {
 
 export class Listener {
   readonly key: string;
-  /** Plain HTTP runs on wharf's own HTTP/1.1 layer; TLS (and HTTP/2) on Node's servers. */
+  /**
+   * Plain HTTP runs on wharf's own HTTP/1.1 layer, or on node:http when that layer cannot run
+   * (see http1/mode.ts); TLS (and HTTP/2) on Node's servers.
+   */
   private readonly server: NodeServer | Http1Server;
+  private closing = false;
   private readonly certs: CertificateStore | undefined;
   private readonly sessions = new Set<Http2Session>();
   private readonly upgraded = new Set<Duplex>();
@@ -93,16 +99,28 @@ export class Listener {
         this.server.on('timeout', (session: Http2Session | undefined) => session?.close());
       }
       certs.onChange(() => (this.server as TlsServer).setSecureContext({ ...certs.defaultPair, minVersion: 'TLSv1.2' }));
-    } else {
+    } else if (http1Mode(logger) === 'lean') {
       this.server = new Http1Server(settings, {
         request: (req, res) => edge.handleRequest(req, res, proto, address),
         upgrade: (req, socket, head) => this.upgrade(req, socket, head, proto),
         clientError: (error, socket, answer) => this.clientError(error, socket, answer),
       });
+    } else {
+      this.server = createNodeHttp1Server(
+        settings,
+        {
+          request: (req, res) => edge.handleRequest(req, res, proto, address),
+          upgrade: (req, socket, head) => this.upgrade(req, socket, head, proto),
+          clientError: (error, socket, answer) => this.clientError(error, socket, answer),
+        },
+        () => this.closing,
+      );
     }
     const server = this.nodeServer;
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head, proto));
-    server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => this.clientError(error, socket as Socket, true));
+    if (config.tls) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head, proto));
+      server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => this.clientError(error, socket as Socket, true));
+    }
     server.on('connection', (socket: Socket) => {
       this.connections++;
       socket.once('close', () => this.connections--);
@@ -169,6 +187,7 @@ export class Listener {
    * left: by then the remaining connections are idle keep-alive ones with nothing to finish.
    */
   async close(deadline: Promise<void>): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.closeIdle();
     for (const session of this.sessions) session.close();
@@ -217,22 +236,4 @@ export class Listener {
 /** What an HTTP/2 session announces: a bounded stream count (Node's default is 2^32-1), the header list size. */
 function h2Settings(settings: ListenerSettings) {
   return { maxHeaderListSize: settings.maxHeaderSize, maxConcurrentStreams: settings.http2MaxConcurrentStreams };
-}
-
-/**
- * A malformed request pipelined behind complete valid ones is answered after them, in order, as
- * nginx does; writing at once would cut the answers still on their way. Node keeps the response
- * being written as `_httpMessage` and moves the next pipelined one there when it finishes.
- */
-function answerAfterInFlight(socket: Socket, answer: string): void {
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  // An in-flight request whose own body is the malformed part gets the error as its answer.
-  if (inFlight && !inFlight.writableFinished && !inFlight.destroyed && inFlight.req.complete) {
-    const retry = () => setImmediate(answerAfterInFlight, socket, answer);
-    inFlight.once('close', retry);
-    return;
-  }
-  if (socket.destroyed || socket.writableEnded) return;
-  socket.end(answer);
-  socket.destroySoon?.();
 }

@@ -4,7 +4,6 @@
 // the file is loaded, naming the line, rather than silently never matching.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import bcrypt from 'bcryptjs';
 import { GuardConfigError } from './errors.js';
 import { md5crypt } from './md5crypt.js';
 
@@ -20,7 +19,8 @@ function sameText(a: string, b: string): boolean {
 /** A checker for one stored hash, or undefined when the format is not supported. */
 export function passwordCheck(hash: string): PasswordCheck | undefined {
   if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
-    return (password) => bcrypt.compare(password, hash);
+    // bcryptjs is loaded on the first bcrypt check: most configs have no Basic auth at all.
+    return (password) => import('bcryptjs').then(({ default: bcrypt }) => bcrypt.compare(password, hash));
   }
   const md5 = /^(\$apr1\$|\$1\$)([^$]{0,8})\$[./A-Za-z0-9]{22}$/.exec(hash);
   if (md5) {

@@ -17,14 +17,19 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 const isClose = (res: Response) => /(^|,)\s*close\s*(,|$)/i.test(res.headers.connection ?? '');
 const STREAMED = Array.from({ length: 12 }, (_, i) => `part ${i} ${'x'.repeat(i * 9000)}\n`);
 
-/** /app/status/N, /app/head (Content-Length: 5 even for HEAD), /app/chunked (no length), else JSON of what arrived. */
+/** Answers held by /app/hold, sent when the test calls them. */
+const held: (() => void)[] = [];
+
+/** /app/status/N, /app/head (Content-Length: 5 even for HEAD), /app/chunked (no length), /app/hold, else JSON of what arrived. */
 function app(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const url = req.url ?? '';
     const body = Buffer.concat(chunks);
-    if (url.startsWith('/app/status/')) {
+    if (url === '/app/hold') {
+      held.push(() => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 4 }).end('done'));
+    } else if (url.startsWith('/app/status/')) {
       const code = Number(url.slice('/app/status/'.length));
       res.writeHead(code, code === 304 ? { etag: '"v1"' } : {});
       res.end();
@@ -186,6 +191,16 @@ describe('HTTP/1.1 framing on the plain listener', () => {
     assert.ok(await c.closedWithin(3000));
     await sleep(50);
     assert.ok(!backend.seen.some((s) => s.url === '/app/no-host'));
+    // wharf's own answer, so it is in the access log like any other request.
+    assert.ok(w.accessLines.some((line) => line.includes('"GET /app/no-host HTTP/1.1" 400 ')), 'the refusal is not in the access log');
+  });
+
+  test('an Expect other than 100-continue is passed on, as nginx does, not refused with 417', async () => {
+    const c = await conn();
+    await c.write(get('/app/expect-other', 'Expect: something-else\r\n'));
+    const res = await c.response();
+    assert.equal(res.status, 200);
+    assert.equal(json(res).url, '/app/expect-other');
   });
 
   test('a 5 MB chunked upload written slowly in uneven pieces arrives byte-exact', async () => {
@@ -224,6 +239,40 @@ describe('HTTP/1.1 framing on the plain listener', () => {
       const date = res.headers.date ?? '';
       assert.match(date, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
       assert.ok(Math.abs(Date.parse(date) - Date.now()) < 60_000, `Date ${date} is not now`);
+    }
+  });
+});
+
+describe('HTTP/1.1 on a listener removed by a reload', () => {
+  let backend: Backend;
+  let w: RunningWharf;
+
+  before(async () => {
+    backend = await startBackend('app', app);
+    w = await startWharf(config(backend));
+  });
+
+  after(async () => {
+    await w?.stop();
+    await backend?.close();
+  });
+
+  test('the answer in flight says Connection: close and the connection closes; new connections are refused', async () => {
+    const port = portOf(w.baseUrl);
+    const c = await Conn.open(port);
+    try {
+      await c.write(get('/app/hold'));
+      for (let i = 0; i < 200 && held.length === 0; i++) await sleep(10);
+      assert.equal(held.length, 1, 'the request reached the upstream');
+      await w.reload(config(backend).replace('listen: [127.0.0.1:0]', 'listen: [127.0.0.2:0]'));
+      held.shift()!();
+      const res = await c.response();
+      assert.equal(res.body.toString(), 'done');
+      assert.ok(isClose(res), `Connection: ${res.headers.connection}`);
+      assert.ok(await c.closedWithin(3000), 'the connection stayed open after Connection: close');
+      await assert.rejects(Conn.open(port), /ECONNREFUSED/);
+    } finally {
+      c.socket.destroy();
     }
   });
 });

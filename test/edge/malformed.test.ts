@@ -89,6 +89,11 @@ const CASES: { name: string; bytes: string }[] = [
     bytes: `GET /api HTTP/1.1\r\nHost: a.test\r\n${Array.from({ length: 20 }, (_, i) => `X-Filler-${i}: ${'a'.repeat(1000)}\r\n`).join('')}\r\n`,
   },
   {
+    // A forward proxy's tunnel request: wharf is a reverse proxy and tunnels nothing.
+    name: 'CONNECT with an authority-form target',
+    bytes: 'CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n',
+  },
+  {
     name: 'a bare LF line ending inside the headers',
     bytes: 'GET /api HTTP/1.1\r\nHost: a.test\nX-Other: 1\r\n\r\n',
   },

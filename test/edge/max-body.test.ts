@@ -52,6 +52,14 @@ routes:
     assert.ok(line?.reason, 'the log line says why');
   });
 
+  test('with Expect: 100-continue, a Content-Length over the limit is 413 without a 100 Continue first', async () => {
+    const answer = await rawExchange(portOf(w.baseUrl), 'POST /small/expect HTTP/1.1\r\nHost: a.test\r\nContent-Length: 2048\r\nExpect: 100-continue\r\n\r\n', 3000);
+    assert.equal(answer.status, 413, answer.text);
+    assert.doesNotMatch(answer.text, /100 Continue/);
+    assert.ok(answer.closed);
+    assert.deepEqual(backend.seen, []);
+  });
+
   test('a body within the limit is forwarded whole', async () => {
     const res = await fetch(`${w.baseUrl}/small/ok`, { method: 'POST', body: 'x'.repeat(1024) });
     assert.equal(res.status, 200);

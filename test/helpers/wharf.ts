@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Wharf } from '../../src/wharf.js';
-import { createLogger } from '../../src/observe/logger.js';
+import { createLogger, type Logger } from '../../src/observe/logger.js';
 
 export interface RunningWharf {
   readonly wharf: Wharf;
@@ -31,6 +31,8 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   readonly dir?: string;
   readonly logLevel?: string;
+  /** wharf's own log (logLevel is then not used). */
+  readonly logger?: Logger;
 }
 
 export async function startWharf(yaml: string, options: StartOptions = {}): Promise<RunningWharf> {
@@ -51,7 +53,7 @@ export async function startWharf(yaml: string, options: StartOptions = {}): Prom
   });
   const wharf = await Wharf.start(configFile, {
     env: { ...process.env, ...options.env },
-    logger: createLogger(options.logLevel ?? process.env.WHARF_TEST_LOG ?? 'silent'),
+    logger: options.logger ?? createLogger(options.logLevel ?? process.env.WHARF_TEST_LOG ?? 'silent'),
     stdout,
   });
   const urls = wharf.edgeAddresses().map((a) => `${a.tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);

@@ -3,7 +3,7 @@
 // wait their turn), and hands the socket over on Upgrade. Timeouts are not per-connection
 // timers: the server's sweep reads `phase` and `since` (see Http1Server).
 import type { Socket } from 'node:net';
-import { createRequestParser, METHODS, type ParserError, type RequestParser } from './llhttp.js';
+import { createRequestParser, methodName, type ParserError, type RequestParser } from './llhttp.js';
 import { Http1Request, type RequestOwner } from './request.js';
 import { Http1Response, type ResponseOwner } from './response.js';
 
@@ -63,7 +63,7 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
           url = this.partialUrl;
           this.partialUrl = '';
         }
-        const req = new Http1Request(this, METHODS[method] ?? 'GET', url, raw, major, minor, keepAlive);
+        const req = new Http1Request(this, methodName(method) ?? 'GET', url, raw, major, minor, keepAlive);
         this.parsing = req;
         if (upgrade) this.upgrade = req;
         else this.queue(req);

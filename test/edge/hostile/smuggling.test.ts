@@ -1,6 +1,6 @@
 // Hostile clients: the smuggling corpus (CL.TE, TE.CL, Transfer-Encoding variants, obs-fold,
-// bare CR/LF) against both HTTP/1.1 stacks wharf runs (the lean plain-HTTP layer and Node's
-// server behind TLS). Every request the upstream receives must be one wharf itself parsed,
+// bare CR/LF) against both HTTP/1.1 stacks wharf runs (the lean plain-HTTP layer, or node:http
+// with WHARF_HTTP1=node, and Node's server behind TLS). Every request the upstream receives must be one wharf itself parsed,
 // routed and logged (a desync would hand the upstream a request wharf never saw), no framing
 // header in disguise (Transfer_Encoding) may reach it, and every case is answered.
 import { after, before, describe, test } from 'node:test';
@@ -116,7 +116,7 @@ routes:
     }
   }
 
-  test('the lean HTTP/1.1 layer (plain listener)', { timeout: 60_000 }, async (t) => {
+  test(`the plain listener (${process.env.WHARF_HTTP1 === 'node' ? 'node:http' : 'the lean HTTP/1.1 layer'})`, { timeout: 60_000 }, async (t) => {
     const port = portOf(w.urls[0]!);
     const [seen, logged] = [backend.seen.length, w.accessLines.length];
     const results = await run(() => openSocket(port));
@@ -124,7 +124,9 @@ routes:
     await check(results, seen, logged);
   });
 
-  test("Node's HTTP/1.1 server (TLS listener)", { timeout: 60_000, skip: !tls && !interopRequired() ? 'openssl CLI not installed' : false }, async (t) => {
+  // The TLS listener does not depend on WHARF_HTTP1: the pass on node:http (run-tests.mjs) leaves it out.
+  const tlsSkip = process.env.WHARF_HTTP1 === 'node' ? 'the same on both passes' : !tls && !interopRequired() ? 'openssl CLI not installed' : false;
+  test("Node's HTTP/1.1 server (TLS listener)", { timeout: 60_000, skip: tlsSkip }, async (t) => {
     const port = portOf(w.urls[1]!);
     const open = () =>
       new Promise<Socket>((resolve, reject) => {
