@@ -44,11 +44,17 @@ export async function runUp(configFile: string): Promise<number> {
     }
   }
   await stopRequested;
+  let code = 0;
   try {
     await wharf.shutdown();
-    return 0;
   } catch (error) {
     logger.error({ err: (error as Error).message }, 'shutdown failed');
-    return 1;
+    code = 1;
   }
+  // Everything is stopped; a client library's leftover timer or socket (a reconnecting etcd
+  // channel, say) must not keep a stopped wharf alive. Output still being written gets a moment.
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  return code;
 }
+
+const EXIT_GRACE_MS = 1_000;
