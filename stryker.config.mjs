@@ -77,6 +77,16 @@ export const modules = {
     mutate: ['src/supervise/backoff.ts', 'src/supervise/crash-loop.ts', 'src/supervise/rolling-reload.ts'],
     tests: ['test/supervise/restart-policy-units.test.ts', 'test/supervise/rolling-reload.test.ts', 'test/supervise/rolling-reload.e2e.test.ts'],
   },
+  // The registry's health checks: the pass/fail streak and the check schedule.
+  checks: {
+    mutate: ['src/checks/streak.ts', 'src/checks/check-loop.ts'],
+    tests: ['test/checks/streak.test.ts', 'test/checks/check-loop.test.ts'],
+  },
+  // The release rollout state machine (the one table of allowed moves).
+  rollout: {
+    mutate: ['src/release/rollout-machine.ts'],
+    tests: ['test/release/rollout-machine.test.ts'],
+  },
 };
 
 /**
@@ -105,8 +115,8 @@ export default {
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate: module.mutate,
   coverageAnalysis: 'perTest',
-  // The machine is small and shared: at most two test processes at once.
-  concurrency: Number(process.env.WHARF_MUTATE_CONCURRENCY ?? 2),
+  // The machine is small and shared: one test process at a time unless WHARF_MUTATE_CONCURRENCY says otherwise.
+  concurrency: Number(process.env.WHARF_MUTATE_CONCURRENCY ?? 1),
   timeoutMS: 10_000,
   timeoutFactor: 2,
   incremental: true,
