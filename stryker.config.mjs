@@ -100,6 +100,13 @@ export const entryFile = (name) => `test/mutation-entries/${name}.ts`;
 const name = process.env.WHARF_MUTATE_MODULE ?? 'balance';
 const module = modules[name];
 if (!module) throw new Error(`unknown mutation module ${name}; one of ${Object.keys(modules).join(', ')}`);
+/**
+ * `npm run mutate -- --survivors NAME`: only these ranges ("file:line-line", the last run's
+ * survivors) are mutated, outside incremental mode and into a report of their own that
+ * scripts/mutate.mjs merges back into the module's report.
+ */
+const only = process.env.WHARF_MUTATE_ONLY ? JSON.parse(process.env.WHARF_MUTATE_ONLY) : undefined;
+const report = only ? `${name}.survivors` : name;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -113,19 +120,19 @@ export default {
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  mutate: module.mutate,
+  mutate: only ?? module.mutate,
   coverageAnalysis: 'perTest',
   // The machine is small and shared: one test process at a time unless WHARF_MUTATE_CONCURRENCY says otherwise.
   concurrency: Number(process.env.WHARF_MUTATE_CONCURRENCY ?? 1),
   timeoutMS: 10_000,
   timeoutFactor: 2,
-  incremental: true,
+  incremental: !only,
   incrementalFile: `.stryker/${name}.incremental.json`,
   ignorePatterns: ['dist', 'bench', '.bench-out', 'logs', 'reports', '.stryker', 'examples/**/node_modules'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   reporters: ['progress', 'json', 'html'],
-  jsonReporter: { fileName: `reports/mutation/${name}.json` },
-  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
+  htmlReporter: { fileName: `reports/mutation/${report}.html` },
   thresholds: { high: 90, low: 85, break: null },
 };

@@ -1,12 +1,13 @@
 // The check schedule against a real server: results go through the streak, a slow check is
 // never stacked with the next one, and a cancelled loop neither checks nor calls back.
-import { after, describe, test } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCheckLoop } from '../../src/checks/check-loop.js';
 import { probeHttp } from '../../src/checks/http-probe.js';
 import { healthCheck } from '../../src/checks/health-check.js';
-import type { CheckResult } from '../../src/checks/check-result.js';
+import { critical, passing, type CheckResult } from '../../src/checks/check-result.js';
+import type { Streak } from '../../src/checks/streak.js';
 import { startBackend, type Backend } from '../helpers/backends.js';
 
 const backends: Backend[] = [];
@@ -106,6 +107,167 @@ describe('startCheckLoop', () => {
     cancel();
     assert.deepEqual(flips, [false]);
     assert.equal(outputs[0], 'boom');
+  });
+});
+
+/**
+ * The loop on node:test's mock timers with a scripted probe: `advance` moves the clock and lets
+ * the probe's answer be handled, so a test says at which millisecond each check runs.
+ */
+class Scripted {
+  at = 0;
+  /** The clock time of every probe call. */
+  readonly calls: number[] = [];
+  /** Answers still to be given, in order; an empty script answers passing. */
+  readonly script: (CheckResult | Error | 'hold')[] = [];
+  private held: ((result: CheckResult) => void) | undefined;
+
+  constructor(t: TestContext) {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+  }
+
+  readonly probe = (): Promise<CheckResult> => {
+    this.calls.push(this.at);
+    const next = this.script.shift() ?? passing('ok');
+    if (next === 'hold') return new Promise((resolve) => (this.held = resolve));
+    return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+  };
+
+  /** Answers the check in flight. */
+  async answer(result: CheckResult): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    held?.(result);
+    await flush();
+  }
+
+  async advance(t: TestContext, ms: number): Promise<void> {
+    this.at += ms;
+    t.mock.timers.tick(ms);
+    await flush();
+  }
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('startCheckLoop on a mock clock', () => {
+  test('the first check runs intervalMs after the start, each next one intervalMs after the previous answer', async (t) => {
+    const s = new Scripted(t);
+    const cancel = startCheckLoop({ probe: s.probe, intervalMs: 1000, rule: { passes: 1, fails: 1 }, healthy: true, onFlip: () => {} });
+    await s.advance(t, 999);
+    assert.deepEqual(s.calls, []);
+    await s.advance(t, 1);
+    await s.advance(t, 999);
+    assert.deepEqual(s.calls, [1000]);
+    await s.advance(t, 1);
+    assert.deepEqual(s.calls, [1000, 2000], 'without onResult the loop goes on all the same');
+    cancel();
+  });
+
+  test('firstDelayMs sets the first check only', async (t) => {
+    const s = new Scripted(t);
+    const cancel = startCheckLoop({ probe: s.probe, intervalMs: 1000, firstDelayMs: 250, rule: { passes: 1, fails: 1 }, healthy: true, onFlip: () => {} });
+    await s.advance(t, 249);
+    assert.deepEqual(s.calls, []);
+    await s.advance(t, 1);
+    await s.advance(t, 1000);
+    assert.deepEqual(s.calls, [250, 1250]);
+    cancel();
+  });
+
+  test('firstDelayMs 0 checks at once', async (t) => {
+    const z = new Scripted(t);
+    const cancelZero = startCheckLoop({ probe: z.probe, intervalMs: 1000, firstDelayMs: 0, rule: { passes: 1, fails: 1 }, healthy: true, onFlip: () => {} });
+    await z.advance(t, 0);
+    assert.deepEqual(z.calls, [0]);
+    cancelZero();
+  });
+
+  test('a slow check holds the next one back until intervalMs after its answer', async (t) => {
+    const s = new Scripted(t);
+    s.script.push('hold');
+    const results: string[] = [];
+    const cancel = startCheckLoop({
+      probe: s.probe, intervalMs: 100, firstDelayMs: 0, rule: { passes: 1, fails: 1 }, healthy: true, onFlip: () => {},
+      onResult: (r) => results.push(r.output),
+    });
+    await s.advance(t, 0);
+    await s.advance(t, 500);
+    assert.deepEqual(s.calls, [0], 'no second check while the first is unanswered');
+    await s.answer(passing('slow'));
+    assert.deepEqual(results, ['slow']);
+    await s.advance(t, 99);
+    assert.deepEqual(s.calls, [0]);
+    await s.advance(t, 1);
+    assert.deepEqual(s.calls, [0, 600]);
+    cancel();
+  });
+
+  test('each flip reports the new verdict, the result that flipped it and the streak; warning counts as a failure', async (t) => {
+    const s = new Scripted(t);
+    s.script.push(critical('down 1'), { status: 'warning', output: 'down 2' }, passing('up 1'), passing('up 2'));
+    const flips: [boolean, string, number][] = [];
+    const results: string[] = [];
+    const cancel = startCheckLoop({
+      probe: s.probe, intervalMs: 10, firstDelayMs: 0, rule: { passes: 2, fails: 2 }, healthy: true,
+      onFlip: (healthy: boolean, result: CheckResult, streak: Streak) => flips.push([healthy, result.output, streak.failures]),
+      onResult: (r) => results.push(r.output),
+    });
+    await s.advance(t, 0);
+    for (let i = 0; i < 3; i++) await s.advance(t, 10);
+    assert.deepEqual(results, ['down 1', 'down 2', 'up 1', 'up 2']);
+    assert.deepEqual(flips, [[false, 'down 2', 2], [true, 'up 2', 0]]);
+    cancel();
+  });
+
+  test('a probe that throws is a critical result carrying its message', async (t) => {
+    const s = new Scripted(t);
+    s.script.push(new Error('connect ECONNREFUSED'));
+    const flips: [boolean, CheckResult][] = [];
+    const cancel = startCheckLoop({ probe: s.probe, intervalMs: 10, firstDelayMs: 0, rule: { passes: 1, fails: 1 }, healthy: true, onFlip: (h, r) => flips.push([h, r]) });
+    await s.advance(t, 0);
+    assert.deepEqual(flips, [[false, { status: 'critical', output: 'connect ECONNREFUSED' }]]);
+    cancel();
+  });
+
+  test('cancelled while waiting: no further check', async (t) => {
+    const s = new Scripted(t);
+    const cancel = startCheckLoop({ probe: s.probe, intervalMs: 100, firstDelayMs: 0, rule: { passes: 1, fails: 1 }, healthy: true, onFlip: () => {} });
+    await s.advance(t, 0);
+    await s.advance(t, 50);
+    cancel();
+    await s.advance(t, 1000);
+    assert.deepEqual(s.calls, [0]);
+  });
+
+  test('cancelled while a check is in flight: its answer is dropped and no check follows', async (t) => {
+    const s = new Scripted(t);
+    s.script.push('hold');
+    let called = 0;
+    const cancel = startCheckLoop({
+      probe: s.probe, intervalMs: 100, firstDelayMs: 0, rule: { passes: 1, fails: 1 }, healthy: true,
+      onFlip: () => called++, onResult: () => called++,
+    });
+    await s.advance(t, 0);
+    cancel();
+    await s.answer(critical('late'));
+    await s.advance(t, 1000);
+    assert.equal(called, 0);
+    assert.deepEqual(s.calls, [0]);
+  });
+
+  test('cancelled by its own onFlip: no check follows', async (t) => {
+    const s = new Scripted(t);
+    s.script.push(critical('down'));
+    const flips: boolean[] = [];
+    const cancel: () => void = startCheckLoop({
+      probe: s.probe, intervalMs: 100, firstDelayMs: 0, rule: { passes: 1, fails: 1 }, healthy: true,
+      onFlip: (healthy) => { flips.push(healthy); cancel(); },
+    });
+    await s.advance(t, 0);
+    await s.advance(t, 1000);
+    assert.deepEqual(flips, [false]);
+    assert.deepEqual(s.calls, [0]);
   });
 });
 

@@ -3,7 +3,184 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppConfig } from '../../src/config/model.js';
+import type { Instance } from '../../src/supervise/instance.js';
+import type { InstanceState } from '../../src/supervise/instance-state.js';
+import { replaceInstance, rollingReload, type ReplaceHost } from '../../src/supervise/rolling-reload.js';
 import { get, isAlive, NODE, pidsOf, poolAddresses, SERVER_JS, statesOf, suiteFixtures, waitFor, type Fixture } from './helpers.js';
+
+/**
+ * The replacement order on a scripted host, without processes: every step lands in `log`, and an
+ * instance's start answers what `ready` says (a failed start leaves `reason` behind, or not).
+ */
+class FakeInstance {
+  replacing = false;
+  reason?: string;
+  config?: AppConfig;
+  constructor(
+    private readonly log: string[],
+    readonly name: string,
+    readonly index: number,
+    public state: InstanceState,
+    public autoRestart: boolean,
+    public restarts: number,
+    private readonly ready: boolean | { reason?: string },
+  ) {}
+  async start(): Promise<boolean> {
+    this.log.push(`start ${this.name}${this.replacing ? ' (replacing)' : ''}`);
+    if (this.ready === true) this.state = 'ready';
+    else {
+      this.state = 'exited';
+      this.reason = this.ready === false ? undefined : this.ready.reason;
+    }
+    return this.ready === true;
+  }
+  async stop(): Promise<void> {
+    this.log.push(`stop ${this.name}`);
+    this.state = 'exited';
+  }
+  setConfig(config: AppConfig): void {
+    this.log.push(`config ${this.name} ${(config as { tag?: string }).tag}`);
+    this.config = config;
+  }
+}
+
+const AUTO = { port: 'auto', tag: 'v2' } as unknown as AppConfig;
+const FIXED = { port: 8080, tag: 'v2' } as unknown as AppConfig;
+
+class FakeHost implements ReplaceHost {
+  readonly name = 'web';
+  readonly log: string[] = [];
+  list: FakeInstance[] = [];
+  /** How the replacements added next will start, by slot index (ready unless said). */
+  readonly startsReady = new Map<number, boolean | { reason?: string }>();
+  /** Runs after each retire (a scale-down racing the reload, say). */
+  afterRetire?: (retired: FakeInstance) => void;
+
+  old(index: number, state: InstanceState = 'ready', restarts = 0): FakeInstance {
+    const instance = new FakeInstance(this.log, `old${index}`, index, state, true, restarts, true);
+    this.list.push(instance);
+    return instance;
+  }
+  members(): readonly Instance[] {
+    return this.list as unknown as Instance[];
+  }
+  add(index: number, config: AppConfig, options: { autoRestart: boolean; restarts: number }): Instance {
+    const ready = this.startsReady.get(index) ?? true;
+    this.log.push(`add ${index} autoRestart=${options.autoRestart} restarts=${options.restarts} ${(config as { tag?: string }).tag}`);
+    const fresh = new FakeInstance(this.log, `new${index}`, index, 'exited', options.autoRestart, options.restarts, ready);
+    this.list.push(fresh);
+    return fresh as unknown as Instance;
+  }
+  async retire(instance: Instance): Promise<void> {
+    const fake = instance as unknown as FakeInstance;
+    this.log.push(`retire ${fake.name}${fake.autoRestart ? '' : ' (no auto-restart)'}`);
+    this.list = this.list.filter((i) => i !== fake);
+    this.afterRetire?.(fake);
+  }
+  names(): string[] {
+    return this.list.map((i) => `${i.name}:${i.state}${i.autoRestart ? '' : ':manual'}`);
+  }
+}
+
+const asInstance = (fake: FakeInstance) => fake as unknown as Instance;
+
+describe('replaceInstance and rollingReload on a scripted host', () => {
+  test('port auto: the candidate starts beside the old one, takes over the restart policy, then the old one leaves', async () => {
+    const host = new FakeHost();
+    const old = host.old(1, 'ready', 4);
+    const fresh = await replaceInstance(host, asInstance(old), AUTO);
+    assert.deepEqual(host.log, ['add 1 autoRestart=false restarts=5 v2', 'start new1', 'retire old1']);
+    assert.equal(old.replacing, true, 'the old instance is marked while it is being replaced (max_memory skips it)');
+    assert.equal(fresh, asInstance(host.list[0]!));
+    assert.deepEqual(host.names(), ['new1:ready']);
+  });
+
+  test('port auto: a candidate that does not become ready is retired, the old one keeps serving and may be replaced again', async () => {
+    const host = new FakeHost();
+    const old = host.old(0);
+    host.startsReady.set(0, { reason: 'not ready within 1000ms' });
+    await assert.rejects(replaceInstance(host, asInstance(old), AUTO), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'WHARF_RELOAD_ABORTED');
+      assert.equal(error.message, 'web: the replacement for instance 0 did not become ready (not ready within 1000ms); the old instances keep serving');
+      return true;
+    });
+    assert.deepEqual(host.log, ['add 0 autoRestart=false restarts=1 v2', 'start new0', 'retire new0 (no auto-restart)']);
+    assert.equal(old.replacing, false);
+    assert.deepEqual(host.names(), ['old0:ready']);
+  });
+
+  test('a failed replacement without a reason is explained by its state', async () => {
+    const host = new FakeHost();
+    host.startsReady.set(0, false);
+    await assert.rejects(replaceInstance(host, asInstance(host.old(0)), AUTO), {
+      message: 'web: the replacement for instance 0 did not become ready (exited); the old instances keep serving',
+    });
+  });
+
+  test('a fixed port: the old instance leaves first, its replacement restarts on its own from the start', async () => {
+    const host = new FakeHost();
+    const old = host.old(0, 'ready', 2);
+    const fresh = await replaceInstance(host, asInstance(old), FIXED);
+    assert.deepEqual(host.log, ['retire old0', 'add 0 autoRestart=true restarts=3 v2', 'start new0']);
+    assert.equal(fresh, asInstance(host.list[0]!));
+    assert.deepEqual(host.names(), ['new0:ready']);
+  });
+
+  test('a fixed port: a replacement that does not become ready aborts with the same error', async () => {
+    const host = new FakeHost();
+    host.startsReady.set(0, { reason: 'crashed' });
+    await assert.rejects(replaceInstance(host, asInstance(host.old(0)), FIXED), {
+      code: 'WHARF_RELOAD_ABORTED',
+      message: 'web: the replacement for instance 0 did not become ready (crashed); the old instances keep serving',
+    });
+    assert.deepEqual(host.log, ['retire old0', 'add 0 autoRestart=true restarts=1 v2', 'start new0']);
+  });
+
+  test('rollingReload replaces in slot order, one at a time, whatever order the members are kept in', async () => {
+    const host = new FakeHost();
+    host.old(2);
+    host.old(0, 'starting');
+    host.old(1);
+    await rollingReload(host, AUTO);
+    assert.deepEqual(
+      host.log.filter((line) => line.startsWith('start') || line.startsWith('retire')),
+      ['start new0', 'retire old0', 'start new1', 'retire old1', 'start new2', 'retire old2'],
+    );
+  });
+
+  test('rollingReload: a stopped instance only takes the config, a crashed or waiting one is restarted with it', async () => {
+    const host = new FakeHost();
+    host.old(0, 'exited');
+    host.old(1, 'fatal');
+    host.old(2, 'backoff');
+    await rollingReload(host, AUTO);
+    assert.deepEqual(host.log, ['config old0 v2', 'stop old1', 'config old1 v2', 'start old1', 'stop old2', 'config old2 v2', 'start old2']);
+    assert.deepEqual(host.names(), ['old0:exited', 'old1:ready', 'old2:ready']);
+  });
+
+  test('rollingReload skips an instance that left while an earlier one was replaced (a scale-down racing it)', async () => {
+    const host = new FakeHost();
+    host.old(0);
+    const second = host.old(1);
+    host.afterRetire = (retired) => {
+      if (retired.name === 'old0') host.list = host.list.filter((i) => i !== second);
+    };
+    await rollingReload(host, AUTO);
+    assert.deepEqual(host.log, ['add 0 autoRestart=false restarts=1 v2', 'start new0', 'retire old0']);
+  });
+
+  test('rollingReload stops at the first replacement that fails; the rest keep serving untouched', async () => {
+    const host = new FakeHost();
+    host.old(0);
+    host.old(1);
+    host.old(2);
+    host.startsReady.set(1, { reason: 'crashed' });
+    await assert.rejects(rollingReload(host, AUTO), { code: 'WHARF_RELOAD_ABORTED' });
+    assert.deepEqual(host.names(), ['old1:ready', 'old2:ready', 'new0:ready']);
+    assert.deepEqual(host.log.slice(3), ['add 1 autoRestart=false restarts=1 v2', 'start new1', 'retire new1 (no auto-restart)'], 'slot 2 was not touched');
+  });
+});
 
 /** SERVER_JS, except that while the file "broken" exists a new process never listens. */
 const BREAKABLE_JS = `
