@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { ConfigLoader } from '../../src/config/load.js';
 import type { Snapshot } from '../../src/config/model.js';
 import { buildGuards, runGuards } from '../../src/guard/chain.js';
+import type { Guard, Verdict } from '../../src/guard/guard.js';
+import { LimitStore } from '../../src/guard/limit-store.js';
 import { guardRequest } from './guard-request.js';
 
 describe('buildGuards from a loaded config', () => {
@@ -91,6 +93,46 @@ describe('buildGuards from a loaded config', () => {
     t.mock.timers.tick(100);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(settled, ['body_too_large', undefined]);
+  });
+
+  test('through a limit store, a reload keeps each route\'s limit state, and no two routes ever share it', () => {
+    const store = new LimitStore();
+    const guarded = route('/guarded');
+    const routes = [
+      guarded,
+      { ...guarded, path: '/other' },
+      { ...guarded, hosts: ['a.test', 'b.test'] },
+      { ...guarded, hosts: ['a.testb.test'] },
+    ];
+    const build = () => {
+      const lease = store.lease();
+      const built = routes.map((r) => buildGuards(r, { maxKeys: snapshot.maxGuardKeys, limits: lease }));
+      store.adopt(lease);
+      return built;
+    };
+    const limits = (built: Guard[][], name: string) => built.map((guards) => guards.find((g) => g.name === name)!);
+    const first = build();
+    const second = build();
+    for (const name of ['limit_req', 'limit_conn']) {
+      assert.deepEqual(limits(second, name), limits(first, name), `${name}: a reload gets the same guards back`);
+      assert.equal(new Set(limits(first, name)).size, routes.length, `${name}: one guard per route`);
+    }
+    assert.equal(store.size, 2 * routes.length);
+  });
+
+  test('a guard that answers later with a rejection: the rejection stands and later guards are not asked', async () => {
+    const asked: string[] = [];
+    const guard = (name: string, verdict: () => Verdict | Promise<Verdict>): Guard => ({
+      name,
+      admit: () => {
+        asked.push(name);
+        return verdict();
+      },
+    });
+    const refusal = { status: 401, reason: 'unauthorized' } as Verdict;
+    const guards = [guard('auth', () => Promise.resolve(refusal)), guard('next', () => undefined)];
+    assert.equal(await runGuards(guards, guardRequest('192.0.2.1')), refusal);
+    assert.deepEqual(asked, ['auth']);
   });
 
   test('an htpasswd file that became unreadable makes the build fail (the old config keeps serving)', () => {

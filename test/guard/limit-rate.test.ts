@@ -168,4 +168,20 @@ describe('limit_rate throttle', () => {
     await paced.advance(300);
     assert.equal(paced.received, 204);
   });
+
+  test('destroyed mid-chunk (the client went away): error and close are emitted, and the chunk is never acknowledged as written', async (t) => {
+    const paced = new Paced(t, 1000);
+    const events: string[] = [];
+    paced.throttle.on('error', (error) => events.push(`error: ${error.message}`));
+    paced.throttle.on('close', () => events.push('close'));
+    paced.throttle.write(Buffer.alloc(500), (error) => events.push(`written${error ? `: ${error.message}` : ''}`));
+    await paced.advance(150);
+    assert.deepEqual(paced.log, [[100, 100]]);
+    paced.throttle.destroy(new Error('client went away'));
+    await paced.settle();
+    // Long enough for the rest of the chunk to have been paced out, had the pending slice's timer survived.
+    await paced.advance(600);
+    assert.deepEqual(events, ['error: client went away', 'close']);
+    assert.deepEqual(paced.log, [[100, 100]]);
+  });
 });

@@ -188,6 +188,13 @@ describe('limit_req', () => {
     assert.equal(withKey(`${long}x`, '192.0.2.1'), undefined);
   });
 
+  test('a header key sent as several values is those values joined with ", " (as Node joins repeated lines)', () => {
+    const guard = limiter({ rate: 1, burst: 0, nodelay: true, key: 'header:x-api-key' });
+    assert.equal(guard.admit(guardRequest('192.0.2.1', { 'x-api-key': ['a', 'b'] })), undefined);
+    assert.equal(guard.admit(guardRequest('192.0.2.1', { 'x-api-key': 'ab' })), undefined, '"ab" is another key');
+    assert.equal(statusOf(guard.admit(guardRequest('192.0.2.1', { 'x-api-key': 'a, b' }))), 429, '"a, b" is the same key');
+  });
+
   test('key route: all clients share one bucket', () => {
     const guard = limiter({ rate: 1, burst: 1, nodelay: true, key: 'route' });
     const statuses = ['192.0.2.1', '192.0.2.2', '2001:db8::1'].map((ip) => statusOf(guard.admit(guardRequest(ip))));
