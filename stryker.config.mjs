@@ -74,6 +74,7 @@ export const modules = {
     tests: [
       'test/edge/headers.test.ts',
       'test/edge/static/request-path.test.ts',
+      'test/edge/static/resolve-path.test.ts',
       'test/edge/static/traversal.test.ts',
       'test/edge/static/static-files.test.ts',
       'test/edge/static/precompressed.test.ts',
