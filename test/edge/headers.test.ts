@@ -45,6 +45,11 @@ describe('upstream request headers', () => {
     assert.deepEqual(out.slice(0, 8), ['User-Agent', 'x-trace', 'Link', 'x-span', 'X-Trace', 'a', 'X-Span', 'b']);
   });
 
+  test('framing headers disguised with underscores are dropped; other underscored names and the real Content-Length pass', () => {
+    const out = upstreamRequestHeaders(['Transfer_Encoding', 'chunked', 'content_length', '5', 'X_Api_Key', 'k', 'Content-Length', '3'], FACTS);
+    assert.deepEqual(out, ['X_Api_Key', 'k', 'Content-Length', '3', 'x-forwarded-for', '192.0.2.9', ...WHARF_HEADERS]);
+  });
+
   test('Connection: close or keep-alive alone names nothing else', () => {
     for (const value of ['close', 'Close', 'keep-alive', 'Keep-Alive', 'close, keep-alive']) {
       assert.deepEqual(upstreamRequestHeaders(['Connection', value, 'Close', 'kept', 'Keep-Alive-Extra', 'kept'], FACTS).slice(0, 4), ['Close', 'kept', 'Keep-Alive-Extra', 'kept'], value);
@@ -108,6 +113,8 @@ describe('normalizePath', () => {
       ['/.', '/'],
       ['/a/.hidden', '/a/.hidden'],
       ['/a..b/c', '/a..b/c'],
+      ['/;x/admin', '/admin'],
+      ['/admin/;jsessionid=1', '/admin/'],
     ];
     for (const [path, normalized] of cases) assert.equal(normalizePath(path), normalized, path);
   });
