@@ -39,6 +39,18 @@ describe('least_conn', () => {
     assert.equal(sequence(pool, 6), 'abaaba');
   });
 
+  test('a later peer with fewer in flight per weight wins: b (weight 2, 2 in flight) over a (weight 1, 2 in flight)', () => {
+    const { pool } = poolOf({ balance: 'least_conn', servers: [addr('a'), { address: addr('b'), weight: 2 }] });
+    pool.peers.forEach((peer) => (peer.inFlight = 2));
+    assert.equal(nameOf(pool.select(ctx(), new Set())), 'b');
+  });
+
+  test('equal loads per weight tie whatever the weights: a and b (weight 2, 2 in flight each) alternate', () => {
+    const { pool } = poolOf({ balance: 'least_conn', servers: [{ address: addr('a'), weight: 2 }, { address: addr('b'), weight: 2 }] });
+    pool.peers.forEach((peer) => (peer.inFlight = 2));
+    assert.equal(sequence(pool, 4), 'abab');
+  });
+
   test('a peer at max_conns is skipped; every peer full gives no peer', () => {
     const { pool } = poolOf({ balance: 'least_conn', servers: [{ address: addr('a'), max_conns: 1 }, { address: addr('b'), max_conns: 1 }] });
     const first = pool.select(ctx(), new Set())!;
