@@ -38,13 +38,15 @@ const filters = process.argv.slice(2);
 const files = collect('test', []).sort().filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)));
 const concurrency = process.env.WHARF_TEST_CONCURRENCY ?? '3';
 
+// --test-force-exit: a file whose tests are done ends then, even if a socket of a client library
+// (an HTTP agent's keep-alive, a relay to a stopped etcd) still holds its event loop.
 // Per file: the cluster files start a 3-member etcd and several wharf processes, which on a
 // loaded 2-core machine takes a good part of two minutes before their first test.
 const FILE_TIMEOUT_MS = 240_000;
 
 function run(list, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${FILE_TIMEOUT_MS}`, ...list], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-force-exit', ...list], {
       stdio: 'inherit',
       env,
     });
