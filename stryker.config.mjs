@@ -103,6 +103,11 @@ export const modules = {
     mutate: ['src/release/rollout-machine.ts'],
     tests: ['test/release/rollout-machine.test.ts'],
   },
+  // Cluster placement: the pure assignment of replicas to nodes and its constraint language.
+  placement: {
+    mutate: ['src/cluster/placement.ts', 'src/config/placement-constraints.ts'],
+    tests: ['test/cluster/placement.test.ts', 'test/config/placement-constraints.test.ts'],
+  },
 };
 
 /**
