@@ -3,7 +3,7 @@
 // unreachable starts degraded from it instead of refusing to serve; written whole to a
 // temporary file and renamed, at most once a second.
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { join } from 'node:path';
 import type { MirroredValue, PrefixMirror } from './prefix-mirror.js';
 
@@ -54,10 +54,7 @@ export class ClusterStateFile {
       savedAt: Date.now(),
       mirrors: Object.fromEntries(this.mirrors.map((m) => [m.prefix, [...m.entries()]])),
     };
-    await mkdir(this.stateDir, { recursive: true });
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(state), { mode: 0o600 });
-    await rename(temporary, this.file);
+    await writeFileAtomic(this.file, JSON.stringify(state), 0o600);
   }
 
   async close(): Promise<void> {

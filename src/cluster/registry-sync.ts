@@ -11,16 +11,8 @@ import type { Logger } from '../observe/logger.js';
 import { KEYS } from './cluster-keys.js';
 import { PrefixMirror } from './prefix-mirror.js';
 
-/** One registry entry as stored in etcd. */
-export interface StoredEntry {
-  readonly id: string;
-  readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  readonly tags: readonly string[];
-  readonly meta: Readonly<Record<string, string>>;
-  readonly status: HealthStatus;
-}
+/** One registry entry as stored in etcd: what another node needs to route to it. */
+export type StoredEntry = Pick<ServiceEntry, 'id' | 'name' | 'address' | 'port' | 'tags' | 'meta' | 'status'>;
 
 /** Operations per etcd transaction (etcd's default limit is 128). */
 const TXN_OPS = 100;

@@ -1,7 +1,8 @@
 // The release logs a node last read from etcd, kept in state_dir/cluster-releases/APP.json. A
 // node that starts (or reloads) while etcd is away runs the releases it knew instead of failing
 // to start; nothing is ever saved to it except what etcd answered.
-import { readFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { join } from 'node:path';
 import type { ReleaseLog, ReleaseStore } from '../release/release-store.js';
 
@@ -48,10 +49,6 @@ export class CachedReleaseStore implements ReleaseStore {
   }
 
   private async keep(app: string, log: ReleaseLog): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const file = join(this.dir, `${app}.json`);
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(log), { mode: 0o600 });
-    await rename(temporary, file);
+    await writeFileAtomic(join(this.dir, `${app}.json`), JSON.stringify(log), 0o600);
   }
 }

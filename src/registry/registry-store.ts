@@ -3,8 +3,8 @@
 // temporary file, then rename) after every change of definitions. Check states are not kept:
 // restored checks start critical until they pass. Supervisor entries are never written.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rename, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Registry } from './registry.js';
 import type { ServiceDefinition } from './types.js';
 import { RegistryError } from './errors.js';
@@ -99,11 +99,8 @@ export class RegistryStore {
     // Coalesces a burst of registrations into one write.
     await new Promise((resolve) => setImmediate(resolve));
     const version = registry.definitionsVersion;
-    const temporary = `${this.file}.${process.pid}.tmp`;
     try {
-      await mkdir(dirname(this.file), { recursive: true });
-      await writeFile(temporary, this.serialize(registry));
-      await rename(temporary, this.file);
+      await writeFileAtomic(this.file, this.serialize(registry));
       this.savedVersion = version;
     } catch (error) {
       this.onError(error as Error);

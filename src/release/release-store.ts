@@ -2,7 +2,8 @@
 // whole to a temporary file and renamed, so a kill -9 mid-write leaves the old or the new
 // file, never half of one. Every save names the version it read; a save from a stale read is
 // refused, which is the compare a cluster store does on an etcd revision.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { join } from 'node:path';
 import type { Release } from './release.js';
 
@@ -45,11 +46,8 @@ export class FileReleaseStore implements ReleaseStore {
     const current = await this.load(app);
     if (current.version !== expected) throw new StaleReleaseLogError(app);
     const file = this.fileOf(app);
-    await mkdir(join(this.stateDir, 'releases'), { recursive: true });
     const version = expected + 1;
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify({ version, releases }, null, 2)}\n`, { mode: 0o600 });
-    await rename(temporary, file);
+    await writeFileAtomic(file, `${JSON.stringify({ version, releases }, null, 2)}\n`, 0o600);
     return version;
   }
 }
