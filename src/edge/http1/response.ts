@@ -205,11 +205,16 @@ export class Http1Response extends Stream {
         this.queue('\r\n', 2);
       } else this.queue(body, body.length);
     }
-    let ok = true;
+    let ok: boolean;
     if (callback || this.queuedBytes >= OUTBOX_BYTES) ok = this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(flushResponse, this);
+    else {
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(flushResponse, this);
+      }
+      // The piece waits for the tick's end, but a socket that is already full must still stop
+      // the writer: the proxy only pauses its upstream on `false`.
+      ok = !this.socket.writableNeedDrain;
     }
     if (callback) process.nextTick(callback);
     return ok;
