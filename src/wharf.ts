@@ -9,6 +9,7 @@ import { PoolDirectory } from './balance/pool-directory.js';
 import { HealthProber } from './balance/health/health-prober.js';
 import { DispatcherTable } from './edge/dispatchers.js';
 import { AccessLog } from './edge/access-log.js';
+import type { StreamMeter } from './observe/heap-trim.js';
 import { Runtime } from './edge/runtime.js';
 import { EdgeHandler } from './edge/edge-handler.js';
 import type { RetryLog } from './edge/proxy.js';
@@ -48,6 +49,8 @@ export interface WharfOptions {
   readonly logger?: Logger;
   /** Where `access_log: stdout` goes (tests capture it). */
   readonly stdout?: Writable;
+  /** Told every body chunk the edge forwards; `wharf up` passes its process's heap trim. */
+  readonly meter?: StreamMeter;
 }
 
 /** How far a reload got, phase by phase: a failure says what is live and what is not. */
@@ -149,7 +152,7 @@ export class Wharf {
       logger: this.logger,
     });
     const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog });
+    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog, meter: this.options.meter });
     this.limits.adopt(limits);
     this.edge = new EdgeHandler(runtime, {
       record: (record) => this.record(record),
@@ -396,7 +399,7 @@ export class Wharf {
   private stageEdge(snapshot: Snapshot): () => Promise<void> {
     const staged = this.pools.stage(this.withReleases(snapshot));
     const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog });
+    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog, meter: this.options.meter });
     return async () => {
       const control = await this.controlSettings(snapshot);
       staged.commit();

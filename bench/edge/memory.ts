@@ -1,10 +1,10 @@
 // `npx tsx bench/edge/memory.ts`: the RSS targets of wharf's edge, each from a fresh `wharf up`
 // started the way a user starts it (the `bin/wharf.js` launcher):
 //   idle    the demo config (examples/wharf.yaml, ports moved to free ones), sampled for 30 s;
-//   c=200   a minimal proxy config after 10 s of wrk at 200 connections, then 5 s later;
+//   c=200   a minimal proxy config after 10 s of wrk at 200 connections, then 5 and 15 s later;
 //   upload  1 GB streamed through to a backend that discards it;
 //   download 1 GB from a fast backend through a route with limit_rate (the throttle must
-//           back-pressure the backend instead of holding its body).
+//           back-pressure the backend instead of holding its body), twice in one wharf.
 // Prints the wharf process's RSS only (its apps are separate processes). Bounded: every step
 // has a time limit, and nothing is sent anywhere but 127.0.0.1.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,10 @@ async function up(name: string, yaml: string): Promise<{ child: ChildProcess; po
   const port = await freePort();
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml.replaceAll('LISTEN_PORT', String(port)));
-  const child = spawn(join(ROOT, 'bin/wharf.js'), ['up', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WHARF_TOKEN: 'bench' } });
+  // BENCH_NODE_FLAGS: V8/Node flags to try (e.g. --max-semi-space-size=2); the launcher as users run it otherwise.
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const [command, args] = flags.length ? [process.execPath, [...flags, join(ROOT, 'bin/wharf.js')]] : [join(ROOT, 'bin/wharf.js'), []];
+  const child = spawn(command, [...args, 'up', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WHARF_TOKEN: 'bench' } });
   await waitForPort(port, 30_000);
   return { child, port };
 }
@@ -62,7 +65,9 @@ async function underLoad(backendPort: number): Promise<void> {
   const result = await runWrk(1, `http://127.0.0.1:${wharf.port}/`, 200, 10);
   const after = rssBytes(wharf.child.pid!);
   await sleep(5000);
-  console.log(`c=200: ${result.requests} requests, RSS MB ${mb(before)} before, ${mb(after)} at the end, ${mb(rssBytes(wharf.child.pid!))} 5 s later`);
+  const later5 = rssBytes(wharf.child.pid!);
+  await sleep(10_000);
+  console.log(`c=200: ${result.requests} requests, p99 ${result.p99Ms} ms, RSS MB ${mb(before)} before, ${mb(after)} at the end, ${mb(later5)} 5 s and ${mb(rssBytes(wharf.child.pid!))} 15 s later`);
   await stop(wharf.child);
 }
 
@@ -94,27 +99,39 @@ async function download(): Promise<void> {
   const sourcePort = await freePort();
   await new Promise<void>((r) => source.listen(sourcePort, '127.0.0.1', r));
   // 200 MB/s: well below what the source sends, so only back-pressure keeps the body out of wharf.
-  const wharf = await up('download', `listen: [127.0.0.1:LISTEN_PORT]\ncontrol: { address: 127.0.0.1:${await freePort()} }\nlog_level: warn\nupstreams:\n  source: { servers: [127.0.0.1:${sourcePort}] }\nroutes:\n  - { path: /, proxy: source, limit_rate: 200m }\n`);
+  const wharf = await up('download', `listen: [127.0.0.1:LISTEN_PORT]\ncontrol: { address: 127.0.0.1:${await freePort()} }\nlog_level: warn\nupstreams:\n  source: { servers: [127.0.0.1:${sourcePort}] }\nroutes:\n  - { path: /, proxy: source, limit_rate: ${process.env.BENCH_LIMIT_RATE ?? '200m'} }\n`);
   await sleep(3000);
-  const pid = wharf.child.pid!;
+  const rate = process.env.BENCH_LIMIT_RATE ?? '200m';
+  // Twice: the first transfer also pays for V8 optimising undici's response parser.
+  for (const run of ['first', 'second']) {
+    const result = await fetchMeasured(`http://127.0.0.1:${wharf.port}/file`, wharf.child.pid!);
+    console.log(`download (${run}) ${mb(result.bytes)} MB through limit_rate ${rate} in ${result.seconds.toFixed(1)} s: RSS MB ${mb(result.before)} -> peak ${mb(result.peak)} (+${mb(result.peak - result.before)})`);
+  }
+  await stop(wharf.child);
+  source.close();
+}
+
+/** GETs url to the end, sampling pid's RSS every 50 ms; bounded to 120 s. */
+async function fetchMeasured(url: string, pid: number): Promise<{ bytes: number; seconds: number; before: number; peak: number }> {
   const before = rssBytes(pid);
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 50);
   const started = performance.now();
-  let received = 0;
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('download took over 120 s')), 120_000);
-    request(`http://127.0.0.1:${wharf.port}/file`, (res) => {
-      res.on('data', (d: Buffer) => (received += d.length));
-      res.on('end', () => (clearTimeout(timer), done()));
-    })
-      .on('error', fail)
-      .end();
-  });
-  clearInterval(sampler);
-  console.log(`download ${mb(received)} MB through limit_rate 200m in ${((performance.now() - started) / 1000).toFixed(1)} s: RSS MB ${mb(before)} -> peak ${mb(peak)} (+${mb(peak - before)})`);
-  await stop(wharf.child);
-  source.close();
+  let bytes = 0;
+  try {
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error('download took over 120 s')), 120_000);
+      request(url, (res) => {
+        res.on('data', (d: Buffer) => (bytes += d.length));
+        res.on('end', () => (clearTimeout(timer), done()));
+      })
+        .on('error', fail)
+        .end();
+    });
+  } finally {
+    clearInterval(sampler);
+  }
+  return { bytes, seconds: (performance.now() - started) / 1000, before, peak };
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,7 @@
 // them too (a default signal death would leave their processes running, holding their ports).
 import { Wharf } from '../wharf.js';
 import { formatAddress } from '../net/address.js';
+import { processHeapTrim } from '../observe/heap-trim.js';
 
 export async function runUp(configFile: string): Promise<number> {
   let wharf: Wharf | undefined;
@@ -26,7 +27,9 @@ export async function runUp(configFile: string): Promise<number> {
   process.on('SIGHUP', () => void wharf?.reload());
   process.on('SIGUSR1', () => wharf?.reopenLogs());
 
-  wharf = await Wharf.load(configFile);
+  // The process is wharf's alone here, so it may steer V8's collector (see heap-trim.ts).
+  const heapTrim = processHeapTrim()?.start();
+  wharf = await Wharf.load(configFile, { meter: heapTrim });
   const { logger } = wharf;
   // Logged from 'exit', so the line means the process is really gone; written synchronously
   // because nothing asynchronous runs after 'exit'.

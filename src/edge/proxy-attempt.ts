@@ -14,6 +14,7 @@ import type { Exchange } from './exchange.js';
 import { clientResponseHead } from './headers.js';
 import { writeHeadList } from './responses.js';
 import type { ResponseSink, SinkFactory } from './response-sink.js';
+import type { StreamMeter } from '../observe/heap-trim.js';
 import { cutResponse, RETRYABLE_STATUS, upstreamFailureOf, type UpstreamErrorKind } from './upstream-errors.js';
 
 export type Failure = { readonly status: number; readonly reason: string };
@@ -25,6 +26,7 @@ export interface AttemptOwner {
   readonly ex: Exchange;
   readonly pool: UpstreamPool;
   readonly sink: SinkFactory;
+  readonly meter: StreamMeter | undefined;
   /** True once the client has its answer (or left). */
   done: boolean;
   canRetry(kind: RetryKind): boolean;
@@ -108,6 +110,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (this.retrying) return false;
     this.request.ex.bytesOut += chunk.length;
     this.receivedBytes += chunk.length;
+    this.request.meter?.streamed(chunk.length);
     if (!this.sink!.write(chunk)) {
       // The client (or the throttle) is behind: undici stops reading until it catches up.
       this.paused = true;

@@ -14,6 +14,7 @@ import { sendText } from './responses.js';
 import type { Exchange } from './exchange.js';
 import type { DispatcherTable } from './dispatchers.js';
 import type { SinkFactory } from './response-sink.js';
+import type { StreamMeter } from '../observe/heap-trim.js';
 import { Attempt, type AttemptOwner, type Failure, type RetryKind } from './proxy-attempt.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -29,6 +30,8 @@ export interface ProxyRouteOptions {
   readonly sink: SinkFactory;
   readonly hashValue?: (ex: Exchange) => string | undefined;
   readonly retryLog?: RetryLog;
+  /** Told the size of every body chunk forwarded, either way (see observe/heap-trim.ts). */
+  readonly meter?: StreamMeter;
 }
 
 /** Where retries are told (wharf's log); the access log has them in each try's `retry`. */
@@ -101,7 +104,7 @@ class ProxiedRequest implements AttemptOwner, PickContext {
   ) {
     const req = ex.req;
     const config = target.config;
-    this.body = upgrade === undefined && hasBody(req) ? new RequestBody(req, options.maxBody) : null;
+    this.body = upgrade === undefined && hasBody(req) ? new RequestBody(req, options.maxBody, options.meter) : null;
     this.headers = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: ex.clientIp,
       proto: ex.proto,
@@ -145,6 +148,10 @@ class ProxiedRequest implements AttemptOwner, PickContext {
 
   get sink(): SinkFactory {
     return this.options.sink;
+  }
+
+  get meter(): StreamMeter | undefined {
+    return this.options.meter;
   }
 
   get hasBody(): boolean {

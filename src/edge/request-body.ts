@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import type { AnyRequest } from './exchange.js';
 import { rawHeader } from './headers.js';
+import type { StreamMeter } from '../observe/heap-trim.js';
 
 export class BodyTooLargeError extends Error {
   readonly code = 'WHARF_BODY_TOO_LARGE';
@@ -20,6 +21,7 @@ export class RequestBody extends Readable {
   constructor(
     private readonly source: AnyRequest,
     private readonly maxBytes: number,
+    private readonly meter?: StreamMeter,
   ) {
     super({ highWaterMark: 64 * 1024 });
   }
@@ -32,6 +34,7 @@ export class RequestBody extends Readable {
       const source = this.source as NodeJS.EventEmitter & { pause(): unknown };
       source.on('data', (chunk: Buffer) => {
         this.bytes += chunk.length;
+        this.meter?.streamed(chunk.length);
         if (this.maxBytes > 0 && this.bytes > this.maxBytes) {
           source.pause();
           this.destroy(new BodyTooLargeError(this.maxBytes));

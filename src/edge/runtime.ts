@@ -20,6 +20,7 @@ import type { Exchange } from './exchange.js';
 import type { UpstreamPool } from '../balance/upstream-pool.js';
 import type { TrafficSplit } from '../balance/traffic-split.js';
 import { sendText } from './responses.js';
+import type { StreamMeter } from '../observe/heap-trim.js';
 
 export interface RouteHandler {
   handle(ex: Exchange): void;
@@ -44,6 +45,7 @@ export interface RuntimeDeps {
   /** Limit guards kept across reloads (see LimitStore); the caller adopts it once this runtime is live. */
   readonly limits?: LimitLease;
   readonly retryLog?: RetryLog;
+  readonly meter?: StreamMeter;
 }
 
 export class Runtime {
@@ -120,6 +122,7 @@ function compileRoute(route: RouteConfig, snapshot: Snapshot, deps: RuntimeDeps)
     clientBodyTimeoutMs: snapshot.timeouts.clientBodyMs,
     sink: route.limitRate > 0 ? throttledSink(() => createThrottle(route.limitRate, route.limitRateAfter)) : directSink,
     retryLog: deps.retryLog,
+    meter: deps.meter,
     hashValue: readHashKey ? (ex) => readHashKey({ url: ex.req.url ?? '/', headers: ex.req.headers }, ex.clientIp) : undefined,
   });
   return { ...base, handler: proxy, pool, proxy };
