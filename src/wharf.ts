@@ -39,7 +39,7 @@ import { registerServiceMetrics } from './observe/metrics/services.js';
 import { json } from './control/control-server.js';
 import { LimitStore } from './guard/limit-store.js';
 import { waitForFirstReady } from './supervise/first-ready.js';
-import { ClusterNode, type ClusterStatus } from './cluster/cluster-node.js';
+import type { ClusterNode, ClusterStatus } from './cluster/cluster-node.js';
 import { clusterRoutes } from './control/cluster-routes.js';
 import { registerClusterMetrics } from './observe/metrics/cluster.js';
 import { wharfVersion } from './cli/version.js';
@@ -219,6 +219,8 @@ export class Wharf {
     const snapshot = await loader.load(file);
     if (snapshot.cluster) {
       const logger = options.logger ?? createLogger(snapshot.logLevel);
+      // Loaded only here: etcd's gRPC client is the largest module wharf has (4.5 MB of heap).
+      const { ClusterNode } = await import('./cluster/cluster-node.js');
       const opened = await ClusterNode.open(snapshot, { loader, logger, version: wharfVersion() });
       return new Wharf(opened.snapshot, { ...options, logger }, opened.node.source, opened.node);
     }
