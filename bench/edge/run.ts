@@ -3,11 +3,11 @@
 // alternating targets. Each proxy is pinned to core 0; the backend (nginx) and the load
 // generator (wrk) share core 1. Prints req/s, p50/p99, CPU per request and RSS, each as a ratio
 // to nginx, then the RSS cost of a 1 GB upload through wharf.
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { countInstructions, cpuMs, freePort, has, rssBytes, runWrk, spawnPinned, stop, treePids, waitForPort } from '../lib/procs.js';
+import { countInstructions, cpuMs, freePort, has, rssBytes, runWrk, spawnPinned, stop, treePids, waitForPort, type WrkResult } from '../lib/procs.js';
 import { startSink, uploadThrough } from './upload.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -30,6 +30,23 @@ interface Target {
   readonly name: string;
   readonly port: number;
   readonly child?: ChildProcess;
+  /** Node targets: where loop-delay.mjs writes the event-loop delay of the last run. */
+  readonly loopDelayFile?: string;
+}
+
+/** Node flags and environment that make a Node proxy report its event-loop delay (loop-delay.mjs). */
+function loopDelayProbe(name: string): { args: string[]; env: NodeJS.ProcessEnv; file: string } {
+  const file = join(dir, `${name}.loop-delay.json`);
+  return { args: ['--import', join(import.meta.dirname, 'loop-delay.mjs')], env: { ...process.env, BENCH_LOOP_DELAY_FILE: file }, file };
+}
+
+/** Asks a Node target for its event-loop delay since the last ask (and resets it); undefined for others. */
+async function takeLoopDelay(target: Target): Promise<{ p99: number; max: number } | undefined> {
+  if (!target.loopDelayFile || !target.child) return undefined;
+  rmSync(target.loopDelayFile, { force: true });
+  target.child.kill('SIGUSR2');
+  for (let i = 0; i < 50 && !existsSync(target.loopDelayFile); i++) await new Promise((r) => setTimeout(r, 20));
+  return existsSync(target.loopDelayFile) ? (JSON.parse(readFileSync(target.loopDelayFile, 'utf8')) as { p99: number; max: number }) : undefined;
 }
 
 function nginxConf(prefix: string, body: string): string {
@@ -51,6 +68,35 @@ async function startNginx(name: string, core: number, body: string, port: number
   const child = spawnPinned(core, 'nginx', ['-p', prefix, '-c', join(dir, `${name}.conf`)]);
   await waitForPort(port);
   return { name, port, child };
+}
+
+const COLD_SECONDS = 10;
+
+interface ColdRow { name: string; connections: number; result: WrkResult; loopP99?: number }
+
+/**
+ * A user's first seconds after a deploy: for each connection count, a fresh nginx and a fresh
+ * wharf, loaded from the moment their port opens.
+ */
+async function coldRuns(startWharf: () => { child: ChildProcess; file: string }, wharfPort: number, upstream: string): Promise<ColdRow[]> {
+  const rows: ColdRow[] = [];
+  for (const c of CONCURRENCY) {
+    const nginxPort = await freePort();
+    const nginx = await startNginx(`nginx-cold-${c}`, 0, `access_log ${dir}/nginx-cold-access.log combined buffer=64k;
+       upstream app { server ${upstream}; keepalive 64; }
+       server { listen 127.0.0.1:${nginxPort}; keepalive_requests 100000;
+         location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
+           proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; } }`, nginxPort);
+    rows.push({ name: 'nginx', connections: c, result: await runWrk(1, `http://127.0.0.1:${nginxPort}/api/books`, c, COLD_SECONDS) });
+    await stop(nginx.child!);
+    const wharf = startWharf();
+    await waitForPort(wharfPort, 30_000);
+    const result = await runWrk(1, `http://127.0.0.1:${wharfPort}/api/books`, c, COLD_SECONDS);
+    const loopDelay = await takeLoopDelay({ name: 'wharf', port: wharfPort, child: wharf.child, loopDelayFile: wharf.file });
+    rows.push({ name: 'wharf', connections: c, result, loopP99: loopDelay?.p99 });
+    await stop(wharf.child);
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -85,9 +131,10 @@ async function main(): Promise<void> {
 
   for (const [name, script] of [['http-proxy', 'http-proxy.mjs'], ['undici-min', 'undici-proxy.mjs'], ['lean-ref', 'lean-proxy.mjs']] as const) {
     const port = await freePort();
-    const child = spawnPinned(0, process.execPath, [join(import.meta.dirname, script), String(port), upstream]);
+    const probe = loopDelayProbe(name);
+    const child = spawnPinned(0, process.execPath, [...probe.args, join(import.meta.dirname, script), String(port), upstream], { env: probe.env });
     await waitForPort(port);
-    targets.push({ name, port, child });
+    targets.push({ name, port, child, loopDelayFile: probe.file });
   }
 
   const wharfPort = await freePort();
@@ -99,12 +146,18 @@ async function main(): Promise<void> {
     join(dir, 'wharf.yaml'),
     `listen: [127.0.0.1:${wharfPort}]\ncontrol: { address: 127.0.0.1:${controlPort} }\naccess_log: ${dir}/wharf-access.log\nlog_level: warn\nupstreams:\n  app: { keepalive: 64, servers: [${upstream}] }\n  sink: { servers: [127.0.0.1:${sinkPort}] }\nroutes:\n${routes}\n  - { path: /upload, proxy: sink }\n  - { path: /api, proxy: app }\n  - { path: /, proxy: app }\n`,
   );
-  const wharf = spawnPinned(0, process.execPath, [join(ROOT, 'dist/cli/main.js'), 'up', '-c', join(dir, 'wharf.yaml')]);
+  const startWharf = () => {
+    const probe = loopDelayProbe('wharf');
+    return { child: spawnPinned(0, process.execPath, [...probe.args, join(ROOT, 'dist/cli/main.js'), 'up', '-c', join(dir, 'wharf.yaml')], { env: probe.env }), file: probe.file };
+  };
+  const cold = process.env.BENCH_COLD === '0' ? [] : await coldRuns(startWharf, wharfPort, upstream);
+  const started = startWharf();
+  const wharf = started.child;
   await waitForPort(wharfPort);
-  targets.push({ name: 'wharf', port: wharfPort, child: wharf });
+  targets.push({ name: 'wharf', port: wharfPort, child: wharf, loopDelayFile: started.file });
 
   if (ONLY) targets.splice(0, targets.length, ...targets.filter((t) => t.name === 'nginx' || ONLY.includes(t.name)));
-  type Row = { rps: number[]; p50: number[]; p99: number[]; cpuUs: number[]; kInstr: number[]; rss: number; errors: number };
+  type Row = { rps: number[]; p50: number[]; p99: number[]; loopP99: number[]; cpuUs: number[]; kInstr: number[]; rss: number; errors: number };
   const results = new Map<string, Row>();
   for (const c of CONCURRENCY) {
     for (let round = 0; round < ROUNDS; round++) {
@@ -112,13 +165,16 @@ async function main(): Promise<void> {
         const pids = target.child ? treePids(target.child.pid!) : [];
         const url = `http://127.0.0.1:${target.port}/api/books`;
         if (round === 0) await runWrk(1, url, c, 1); // warm-up (JIT, pools)
+        await takeLoopDelay(target); // starts this run's histogram afresh
         const cpuBefore = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
         const counter = countInstructions(pids);
         const result = await runWrk(1, url, c, SECONDS);
         const instructions = await counter.stop();
         const cpuAfter = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+        const loopDelay = await takeLoopDelay(target);
         const key = `${target.name}|${c}`;
-        const row = results.get(key) ?? { rps: [], p50: [], p99: [], cpuUs: [], kInstr: [], rss: 0, errors: 0 };
+        const row = results.get(key) ?? { rps: [], p50: [], p99: [], loopP99: [], cpuUs: [], kInstr: [], rss: 0, errors: 0 };
+        if (loopDelay) row.loopP99.push(loopDelay.p99);
         if (instructions !== undefined) row.kInstr.push(instructions / 1000 / Math.max(1, result.requests));
         row.rps.push(result.rps);
         row.p50.push(result.p50Ms);
@@ -139,15 +195,26 @@ async function main(): Promise<void> {
   for (const c of CONCURRENCY) {
     const base = results.get(`nginx|${c}`)!;
     console.log(`connections=${c}`);
-    console.log('| target | req/s | x nginx | p50 ms | p99 ms | p99 x nginx | CPU us/req | k instr/req | RSS MB | errors |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| target | req/s | x nginx | p50 ms | p99 ms | p99 x nginx | loop delay p99 ms | CPU us/req | k instr/req | RSS MB | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const target of targets) {
       const row = results.get(`${target.name}|${c}`)!;
       const rps = median(row.rps);
       const p99 = median(row.p99);
       console.log(
-        `| ${target.name} | ${rps.toFixed(0)} | ${(rps / median(base.rps)).toFixed(2)} | ${median(row.p50).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / median(base.p99)).toFixed(2)} | ${row.cpuUs.length ? median(row.cpuUs).toFixed(1) : '-'} | ${row.kInstr.length ? median(row.kInstr).toFixed(0) : '-'} | ${row.rss ? (row.rss / 1048576).toFixed(1) : '-'} | ${row.errors} |`,
+        `| ${target.name} | ${rps.toFixed(0)} | ${(rps / median(base.rps)).toFixed(2)} | ${median(row.p50).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / median(base.p99)).toFixed(2)} | ${row.loopP99.length ? median(row.loopP99).toFixed(1) : '-'} | ${row.cpuUs.length ? median(row.cpuUs).toFixed(1) : '-'} | ${row.kInstr.length ? median(row.kInstr).toFixed(0) : '-'} | ${row.rss ? (row.rss / 1048576).toFixed(1) : '-'} | ${row.errors} |`,
       );
+    }
+    console.log('');
+  }
+
+  if (cold.length) {
+    console.log(`cold: the first ${COLD_SECONDS} s after start, no warm-up (a fresh process per row)`);
+    console.log('| target | connections | req/s | p50 ms | p99 ms | p99 x nginx | loop delay p99 ms | errors |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const row of cold) {
+      const base = cold.find((other) => other.name === 'nginx' && other.connections === row.connections)!;
+      console.log(`| ${row.name} | ${row.connections} | ${row.result.rps.toFixed(0)} | ${row.result.p50Ms.toFixed(2)} | ${row.result.p99Ms.toFixed(2)} | ${(row.result.p99Ms / base.result.p99Ms).toFixed(2)} | ${row.loopP99 === undefined ? '-' : row.loopP99.toFixed(1)} | ${row.result.errors} |`);
     }
     console.log('');
   }
