@@ -3,12 +3,12 @@
 // `service` (a registry-backed pool, normalized into an upstream), never both; a
 // registry-backed app takes pool keys only, since nothing is run for it.
 import type { RawConfig } from './schema.js';
-import { AppSchema, UpstreamSchema } from './schema.js';
+import { appKeys, upstreamKeys } from './generated/config-validator.js';
 type At = (path: (string | number)[], message: string) => void;
 
-const POOL_AND_SERVICE_KEYS = new Set(Object.keys(UpstreamSchema.properties).filter((key) => key !== 'servers'));
+const POOL_AND_SERVICE_KEYS = new Set(upstreamKeys.filter((key) => key !== 'servers'));
 /** Keys that only mean something for a process wharf runs (cwd, env, instances, restart...). */
-const SUPERVISED_ONLY_KEYS = Object.keys(AppSchema.properties).filter((key) => key !== 'command' && !POOL_AND_SERVICE_KEYS.has(key));
+const SUPERVISED_ONLY_KEYS = appKeys.filter((key) => key !== 'command' && !POOL_AND_SERVICE_KEYS.has(key));
 
 export function checkMemberKeys(config: RawConfig, at: At): void {
   for (const [name, upstream] of entries(config.upstreams)) {

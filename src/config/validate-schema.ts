@@ -1,16 +1,12 @@
 // Schema validation: Ajv errors turned into positioned, readable diagnostics.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ConfigSchema } from './schema.js';
+import type { ErrorObject } from 'ajv';
+import { validate as compiledValidate, type ConfigValidate } from './generated/config-validator.js';
 import { closest, type Diagnostic } from './diagnostics.js';
 import type { ConfigPath, ConfigSource } from './source.js';
 
 export class SchemaValidator {
-  private readonly check: ValidateFunction;
-
-  constructor() {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-    this.check = ajv.compile(ConfigSchema);
-  }
+  /** Compiled ahead of time from schema.ts (see validator-source.ts). */
+  private readonly check: ConfigValidate = compiledValidate;
 
   validate(value: unknown, source: ConfigSource): Diagnostic[] {
     if (this.check(value)) return [];
