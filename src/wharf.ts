@@ -2,9 +2,9 @@
 // what it needs through its constructor.
 import type { Writable } from 'node:stream';
 import { ConfigLoader } from './config/load.js';
-import { ConfigError } from './config/diagnostics.js';
 import { fileSource, type SnapshotSource } from './config/snapshot-source.js';
 import type { Snapshot } from './config/model.js';
+import type { PoolLookup } from './balance/pool-directory.js';
 import { PoolDirectory } from './balance/pool-directory.js';
 import { HealthProber } from './balance/health/health-prober.js';
 import { DispatcherTable } from './edge/dispatchers.js';
@@ -37,12 +37,15 @@ import { servicesStatus } from './registry/registry-status.js';
 import { RegistryMemberSource } from './registry/registry-member-source.js';
 import { registerServiceMetrics } from './observe/metrics/services.js';
 import { json } from './control/control-server.js';
-import { LimitStore } from './guard/limit-store.js';
+import { LimitStore, type LimitLease } from './guard/limit-store.js';
 import { waitForFirstReady } from './supervise/first-ready.js';
 import type { ClusterNode, ClusterStatus } from './cluster/cluster-node.js';
 import { clusterRoutes } from './control/cluster-routes.js';
 import { registerClusterMetrics } from './observe/metrics/cluster.js';
 import { wharfVersion } from './cli/version.js';
+import { ReloadTransaction, type ReloadResult } from './reload/reload-transaction.js';
+
+export type { ReloadPhases, ReloadResult } from './reload/reload-transaction.js';
 
 export interface WharfOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -53,29 +56,10 @@ export interface WharfOptions {
   readonly meter?: StreamMeter;
 }
 
-/** How far a reload got, phase by phase: a failure says what is live and what is not. */
-export interface ReloadPhases {
-  /** The file was read and validated. */
-  readonly config: 'ok' | 'failed';
-  /** Routes, guards, pools, listeners, registry, access log, control and alert settings: all live, or none (the old edge serves on). */
-  readonly edge: 'applied' | 'failed' | 'skipped';
-  /** Apps started, stopped and changed to match the file; 'failed' leaves the new edge live. */
-  readonly apps: 'reconciled' | 'failed' | 'skipped';
-}
-
-export interface ReloadResult {
-  readonly ok: boolean;
-  readonly hash?: string;
-  readonly errors?: readonly string[];
-  readonly phases: ReloadPhases;
-}
-
 export class Wharf {
   readonly events = new EventBus();
   readonly pools = new PoolDirectory();
   private readonly dispatchers = new DispatcherTable();
-  /** What a reload reads. */
-  private readonly source: SnapshotSource;
   readonly logger: Logger;
   readonly supervisor: Supervisor;
   private readonly release: ReleaseRuntime;
@@ -89,9 +73,7 @@ export class Wharf {
   readonly registry: RegistryRuntime;
   private accessLog: AccessLog;
   private snapshotValue: Snapshot;
-  private reloadRunning: Promise<ReloadResult> | undefined;
-  /** The run that starts after the running one: every reload asked meanwhile shares it. */
-  private reloadQueued: Promise<ReloadResult> | undefined;
+  private readonly reloads: ReloadTransaction;
   private readonly limits = new LimitStore();
   private controlTokenValue = '';
   /** Every retry in wharf's log (the json access log has them in each try). */
@@ -112,7 +94,6 @@ export class Wharf {
     private readonly cluster?: ClusterNode,
   ) {
     this.snapshotValue = snapshot;
-    this.source = source;
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
     this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, options.stdout);
     this.registry = new RegistryRuntime({
@@ -152,7 +133,7 @@ export class Wharf {
       logger: this.logger,
     });
     const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: this.pools, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog, meter: this.options.meter });
+    const runtime = this.buildRuntime(snapshot, this.pools, limits);
     this.limits.adopt(limits);
     this.edge = new EdgeHandler(runtime, {
       record: (record) => this.record(record),
@@ -182,6 +163,20 @@ export class Wharf {
     registerServiceMetrics(this.observe.registry, this.registry.registry);
     this.control.mount(clusterRoutes(() => this.cluster));
     if (cluster) registerClusterMetrics(this.observe.registry, () => cluster.status());
+    this.reloads = new ReloadTransaction({
+      source, pools: this.pools, limits: this.limits, listeners: this.listeners, registry: this.registry, releases: this.releases,
+      edge: this.edge, control: this.control, observe: this.observe, events: this.events, logger: this.logger,
+      withReleases: (next) => this.withReleases(next),
+      runtime: (next, pools, leased) => this.buildRuntime(next, pools, leased),
+      controlSettings: (next) => this.controlSettings(next),
+      adopt: (next) => this.adopt(next),
+      watchHealth: (next) => this.watchHealth(next),
+      applyApps: () => this.applyApps(),
+    });
+  }
+
+  private buildRuntime(snapshot: Snapshot, pools: PoolLookup, limits: LimitLease): Runtime {
+    return new Runtime(snapshot, { pools, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog, meter: this.options.meter });
   }
 
   /** The supervisor runs each app with its current release (and a canary's instances beside it). */
@@ -341,89 +336,19 @@ export class Wharf {
     await this.supervisor.scale(app, instances);
   }
 
-  /**
-   * Re-reads the config file; a bad file is rejected whole and the running config stays. The
-   * latest request wins: one asked while a reload runs starts a new run after it (reading the
-   * file then), shared by every request asked in the meantime, as Traefik's watcher coalesces.
-   */
+  /** See ReloadTransaction: all of the edge or none of it, then the apps; each phase reported. */
   reload(): Promise<ReloadResult> {
-    if (!this.reloadRunning) return this.runReload();
-    this.reloadQueued ??= this.reloadRunning.then(() => {
-      this.reloadQueued = undefined;
-      return this.runReload();
-    });
-    return this.reloadQueued;
+    return this.reloads.reload();
   }
 
-  private runReload(): Promise<ReloadResult> {
-    const run = this.doReload().finally(() => {
-      if (this.reloadRunning === run) this.reloadRunning = undefined;
-    });
-    this.reloadRunning = run;
-    return run;
-  }
-
-  /** validate -> build and swap the edge (all or nothing) -> reconcile apps; each phase reported. */
-  private async doReload(): Promise<ReloadResult> {
-    let snapshot: Snapshot;
-    try {
-      snapshot = await this.source.load();
-    } catch (error) {
-      const errors = error instanceof ConfigError ? error.message.split('\n') : [(error as Error).message];
-      return this.reloadFailed(errors, { config: 'failed', edge: 'skipped', apps: 'skipped' }, 'config reload rejected; the running config stays');
+  /** The running config becomes `snapshot`: a reload's commit, with the access log it names. */
+  private adopt(snapshot: Snapshot): void {
+    if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {
+      const old = this.accessLog;
+      this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, this.options.stdout);
+      void old.close();
     }
-    try {
-      const commitEdge = this.stageEdge(snapshot);
-      await this.listeners.apply(snapshot);
-      await this.registry.apply(snapshot.registry);
-      await commitEdge();
-    } catch (error) {
-      return this.reloadFailed([(error as Error).message], { config: 'ok', edge: 'failed', apps: 'skipped' }, 'config reload failed; the running config stays');
-    }
-    try {
-      await this.releases.load(snapshot.apps.keys());
-      await this.applyApps();
-    } catch (error) {
-      const errors = [`apps not reconciled (the new routes and upstreams are live): ${(error as Error).message}`];
-      return this.reloadFailed(errors, { config: 'ok', edge: 'applied', apps: 'failed' }, 'config reload half applied: edge live, apps not reconciled', snapshot.hash);
-    }
-    const phases: ReloadPhases = { config: 'ok', edge: 'applied', apps: 'reconciled' };
-    this.logger.info({ hash: snapshot.hash, phases }, 'config reloaded');
-    this.events.emit('reload', { ok: true, hash: snapshot.hash });
-    return { ok: true, hash: snapshot.hash, phases };
-  }
-
-  /**
-   * Builds the new pools, runtime and limit lease without touching what is live (a bad route
-   * throws here); the returned commit swaps them in with the access log, control, health-check
-   * and alert settings of `snapshot`.
-   */
-  private stageEdge(snapshot: Snapshot): () => Promise<void> {
-    const staged = this.pools.stage(this.withReleases(snapshot));
-    const limits = this.limits.lease();
-    const runtime = new Runtime(snapshot, { pools: staged, dispatchers: this.dispatchers, split: this.release.split, limits, retryLog: this.retryLog, meter: this.options.meter });
-    return async () => {
-      const control = await this.controlSettings(snapshot);
-      staged.commit();
-      this.limits.adopt(limits);
-      this.edge.runtime = runtime;
-      if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {
-        const old = this.accessLog;
-        this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, this.options.stdout);
-        void old.close();
-      }
-      this.snapshotValue = snapshot;
-      this.control.configure(control);
-      for (const warning of snapshot.warnings) this.logger.warn(warning);
-      this.watchHealth(snapshot);
-      this.observe.configure(snapshot);
-    };
-  }
-
-  private reloadFailed(errors: string[], phases: ReloadPhases, message: string, hash?: string): ReloadResult {
-    this.logger.error({ errors, phases }, message);
-    this.events.emit('reload', { ok: false, errors });
-    return { ok: false, hash, errors, phases };
+    this.snapshotValue = snapshot;
   }
 
   /** SIGUSR1: reopen log files (logrotate). */
