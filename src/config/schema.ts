@@ -1,20 +1,9 @@
 // The one config schema: validated by Ajv at load time and emitted as JSON Schema for editors
-// (`schema/wharf.schema.json`). Types of the raw (unnormalized) config derive from it.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { DURATION_PATTERN, RATE_PATTERN, SIZE_PATTERN } from './units.js';
-
-const Strict = { additionalProperties: false } as const;
-const DURATION_TEXT = 'a duration: 500ms, 10s, 1m (a plain number is seconds)';
-const Duration = Type.Union([Type.String({ pattern: DURATION_PATTERN, description: DURATION_TEXT }), Type.Number({ minimum: 0 })], {
-  description: DURATION_TEXT,
-});
-const SIZE_TEXT = 'a size: 512k, 256MB (a plain number is bytes)';
-const Size = Type.Union([Type.String({ pattern: SIZE_PATTERN, description: SIZE_TEXT }), Type.Integer({ minimum: 0 })], {
-  description: SIZE_TEXT,
-});
-const Rate = Type.String({ pattern: RATE_PATTERN, description: 'a rate: 10r/s, 600r/m' });
-const Address = Type.String({ minLength: 1, description: 'host:port, [v6]:port or :port' });
-const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+// (`schema/wharf.schema.json`). Types of the raw (unnormalized) config derive from it. The
+// cluster-mode keys are in schema-cluster.ts, the pieces both build from in schema-parts.ts.
+import { Type, type Static } from '@sinclair/typebox';
+import { Address, Duration, Opt, Rate, Size, Strict } from './schema-parts.js';
+import { ClusterSchema, PlacementKeys } from './schema-cluster.js';
 
 const CertPair = Type.Object({ cert: Type.String(), key: Type.String() }, Strict);
 export const ListenSchema = Type.Union([
@@ -165,19 +154,7 @@ export const AppSchema = Type.Object(
     stop_timeout: Opt(Duration),
     max_memory: Opt(Size),
     logs: Opt(LogFiles),
-    replicas: Opt(Type.Integer({ minimum: 0, description: 'cluster mode: a cluster-wide count; on one machine the same as instances' })),
-    placement: Opt(
-      Type.Object(
-        {
-          constraints: Opt(
-            Type.Array(Type.String(), {
-              description: 'cluster mode: nodes that may run its replicas, as Docker Swarm writes them: node.name == a, node.labels.zone != b',
-            }),
-          ),
-        },
-        Strict,
-      ),
-    ),
+    ...PlacementKeys,
     rollout: Opt(RolloutSchema),
     source: Opt(
       Type.Object(
@@ -311,18 +288,7 @@ export const ConfigSchema = Type.Object(
         Strict,
       ),
     ),
-    cluster: Opt(
-      Type.Object(
-        {
-          node: Opt(Type.String({ pattern: '^[A-Za-z0-9_.-]+$', description: 'unique node name; default the hostname' })),
-          advertise: Opt(Type.String({ minLength: 1, description: "address other nodes reach this node's instances on" })),
-          etcd: Type.Array(Type.String({ pattern: '^https?://' }), { minItems: 1, description: 'etcd endpoints' }),
-          ttl: Opt(Duration),
-          labels: Opt(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.String(), { description: 'node labels that placement constraints match (node.labels.KEY)' })),
-        },
-        Strict,
-      ),
-    ),
+    cluster: Opt(ClusterSchema),
     upstreams: Opt(Type.Record(PoolName, UpstreamSchema, NamedOnly)),
     apps: Opt(Type.Record(PoolName, AppSchema, NamedOnly)),
     routes: Opt(Type.Array(RouteSchema)),
