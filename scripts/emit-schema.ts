@@ -1,4 +1,4 @@
-// Writes schema/wharf.schema.json from the config schema. Run after changing src/config/schema.ts:
+// Writes schema/wharf.schema.json from the config schema. Run after changing src/config/schema*.ts:
 //   npx tsx scripts/emit-schema.ts
 // test/config/json-schema.test.ts fails while the committed file is out of date.
 import { mkdirSync, writeFileSync } from 'node:fs';

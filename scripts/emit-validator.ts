@@ -1,5 +1,5 @@
 // Writes src/config/generated/config-validator.js, the config validator compiled ahead of time.
-// Run after changing src/config/schema.ts (`npm run build` runs it too):
+// Run after changing src/config/schema*.ts (`npm run build` runs it too):
 //   npx tsx scripts/emit-validator.ts
 // test/config/config-validator.test.ts fails while the committed file is out of date.
 import { mkdirSync, writeFileSync } from 'node:fs';
