@@ -13,6 +13,7 @@ import type { StreamMeter } from './observe/heap-trim.js';
 import { Runtime } from './edge/runtime.js';
 import { EdgeHandler } from './edge/edge-handler.js';
 import type { RetryLog } from './edge/proxy.js';
+import { loggedRetries } from './edge/retry-log.js';
 import { ListenerSet } from './edge/listener-set.js';
 import type { AccessRecord } from './edge/access-record.js';
 import { EventBus } from './observe/events.js';
@@ -76,13 +77,7 @@ export class Wharf {
   private readonly reloads: ReloadTransaction;
   private readonly limits = new LimitStore();
   private controlTokenValue = '';
-  /** Every retry in wharf's log (the json access log has them in each try). */
-  private readonly retryLog: RetryLog = {
-    retried: (ex, reason) =>
-      this.logger.info({ route: ex.route, upstream: ex.pool, method: ex.method, url: ex.url, client: ex.clientIp, peer: ex.tries.at(-1)?.peer, reason }, 'retrying on another server'),
-    denied: (ex, kind) =>
-      this.logger.warn({ route: ex.route, upstream: ex.pool, method: ex.method, url: ex.url, client: ex.clientIp, kind }, 'not retried: the retry budget is spent'),
-  };
+  private readonly retryLog: RetryLog;
   private shuttingDown = false;
   private stopped: Promise<void> | undefined;
 
@@ -95,6 +90,7 @@ export class Wharf {
   ) {
     this.snapshotValue = snapshot;
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
+    this.retryLog = loggedRetries(this.logger);
     this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, options.stdout);
     this.registry = new RegistryRuntime({
       stateDir: snapshot.stateDir,
