@@ -39,7 +39,7 @@ import { RegistryMemberSource } from './registry/registry-member-source.js';
 import { registerServiceMetrics } from './observe/metrics/services.js';
 import { json } from './control/control-server.js';
 import { LimitStore, type LimitLease } from './guard/limit-store.js';
-import { waitForFirstReady } from './supervise/first-ready.js';
+import { waitToOpenListeners } from './supervise/first-ready.js';
 import type { ClusterNode, ClusterStatus } from './cluster/cluster-node.js';
 import { clusterRoutes } from './control/cluster-routes.js';
 import { registerClusterMetrics } from './observe/metrics/cluster.js';
@@ -263,22 +263,15 @@ export class Wharf {
     if (this.shuttingDown) throw Object.assign(new Error('wharf was stopped while starting'), { code: 'WHARF_SHUT_DOWN' });
   }
 
-  private async startApps(snapshot: Snapshot): Promise<void> {
-    const applying = this.applyApps();
-    const outcome = await waitForFirstReady(this.withReleases(snapshot).apps, () => this.supervisor.status(), this.events, snapshot.timeouts.startupMs, applying);
-    if (outcome.timedOut) {
-      // A slow app must not keep the edge (static routes, upstreams, other apps) closed forever.
-      this.logger.warn(
-        { startup_timeout_ms: snapshot.timeouts.startupMs, not_ready: outcome.notReady },
-        `opening listeners before every app is ready: timeouts.startup (${snapshot.timeouts.startupMs}ms) passed; requests to ${outcome.notReady.map((a) => a.app).join(', ')} get 503 until an instance is ready`,
-      );
-      applying.catch((error: Error) => this.logger.error({ err: error.message }, 'starting apps failed'));
-      return;
-    }
-    await applying;
-    if (outcome.notReady.length > 0 && !this.shuttingDown) {
-      this.logger.warn({ not_ready: outcome.notReady }, `opening listeners: ${outcome.notReady.map((a) => a.app).join(', ')} could not start (see wharf status)`);
-    }
+  private startApps(snapshot: Snapshot): Promise<void> {
+    return waitToOpenListeners(this.applyApps(), {
+      apps: this.withReleases(snapshot).apps,
+      status: () => this.supervisor.status(),
+      events: this.events,
+      logger: this.logger,
+      timeoutMs: snapshot.timeouts.startupMs,
+      shuttingDown: () => this.shuttingDown,
+    });
   }
 
   /** The token the control API requires: the config's, else the one kept in state_dir/control.token. */

@@ -3,6 +3,7 @@
 // given up (crash loop, restart: never) is not waited for: waiting cannot change it.
 import type { AppConfig } from '../config/model.js';
 import type { EventBus } from '../observe/events.js';
+import type { Logger } from '../observe/logger.js';
 import type { AppStatus } from './status.js';
 
 export interface FirstReadyOutcome {
@@ -62,4 +63,39 @@ export function waitForFirstReady(
       () => finish(false),
     );
   });
+}
+
+export interface ListenerGateDeps {
+  /** The apps as the supervisor runs them (with their releases). */
+  readonly apps: ReadonlyMap<string, AppConfig>;
+  readonly status: () => readonly AppStatus[];
+  readonly events: EventBus;
+  readonly logger: Logger;
+  /** timeouts.startup */
+  readonly timeoutMs: number;
+  /** A shutdown during the wait makes apps that could not start expected, not worth a warning. */
+  readonly shuttingDown: () => boolean;
+}
+
+/**
+ * Resolves when the public listeners may open: every app started (`applying` settled, its
+ * failure thrown) and ready or given up, or timeouts.startup passed. Apps still not ready are
+ * logged by name, since their routes answer 503 until they are.
+ */
+export async function waitToOpenListeners(applying: Promise<void>, deps: ListenerGateDeps): Promise<void> {
+  const { logger, timeoutMs } = deps;
+  const outcome = await waitForFirstReady(deps.apps, deps.status, deps.events, timeoutMs, applying);
+  if (outcome.timedOut) {
+    // A slow app must not keep the edge (static routes, upstreams, other apps) closed forever.
+    logger.warn(
+      { startup_timeout_ms: timeoutMs, not_ready: outcome.notReady },
+      `opening listeners before every app is ready: timeouts.startup (${timeoutMs}ms) passed; requests to ${outcome.notReady.map((a) => a.app).join(', ')} get 503 until an instance is ready`,
+    );
+    applying.catch((error: Error) => logger.error({ err: error.message }, 'starting apps failed'));
+    return;
+  }
+  await applying;
+  if (outcome.notReady.length > 0 && !deps.shuttingDown()) {
+    logger.warn({ not_ready: outcome.notReady }, `opening listeners: ${outcome.notReady.map((a) => a.app).join(', ')} could not start (see wharf status)`);
+  }
 }
