@@ -8,14 +8,13 @@ import type { PoolLookup } from './balance/pool-directory.js';
 import { PoolDirectory } from './balance/pool-directory.js';
 import { HealthProber } from './balance/health/health-prober.js';
 import { DispatcherTable } from './edge/dispatchers.js';
-import { AccessLog } from './edge/access-log.js';
+import { AccessSink } from './edge/access-sink.js';
 import type { StreamMeter } from './observe/heap-trim.js';
 import { Runtime } from './edge/runtime.js';
 import { EdgeHandler } from './edge/edge-handler.js';
 import type { RetryLog } from './edge/proxy.js';
 import { loggedRetries } from './edge/retry-log.js';
 import { ListenerSet } from './edge/listener-set.js';
-import type { AccessRecord } from './edge/access-record.js';
 import { EventBus } from './observe/events.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { Supervisor } from './supervise/supervisor.js';
@@ -72,7 +71,7 @@ export class Wharf {
   readonly observe: Observability;
   /** The service registry: its /v1/ API, checks, state file, Consul API listener and DNS. */
   readonly registry: RegistryRuntime;
-  private accessLog: AccessLog;
+  private readonly access: AccessSink;
   private snapshotValue: Snapshot;
   private readonly reloads: ReloadTransaction;
   private readonly limits = new LimitStore();
@@ -91,7 +90,15 @@ export class Wharf {
     this.snapshotValue = snapshot;
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
     this.retryLog = loggedRetries(this.logger);
-    this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, options.stdout);
+    this.access = new AccessSink(snapshot, {
+      logger: this.logger,
+      stdout: options.stdout,
+      // this.observe and this.release are created below; records arrive only once listeners are open.
+      counted: (record) => {
+        this.observe.record(record);
+        if (record.pool) this.release.observe(record.pool, record.status, record.durationMs);
+      },
+    });
     this.registry = new RegistryRuntime({
       stateDir: snapshot.stateDir,
       node: nodeIdentity(hostname()),
@@ -132,10 +139,10 @@ export class Wharf {
     const runtime = this.buildRuntime(snapshot, this.pools, limits);
     this.limits.adopt(limits);
     this.edge = new EdgeHandler(runtime, {
-      record: (record) => this.record(record),
+      record: this.access.record,
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
-    this.listeners = new ListenerSet(this.edge, this.logger, (status, code, remoteAddress) => this.clientError(status, code, remoteAddress));
+    this.listeners = new ListenerSet(this.edge, this.logger, (status, code, remoteAddress) => this.access.clientError(status, code, remoteAddress));
     this.control = new ControlServer(this, this.logger, (entry) => this.events.emit('audit', entry));
     this.observe = new Observability({
       events: this.events,
@@ -290,13 +297,6 @@ export class Wharf {
     return this.snapshotValue;
   }
 
-  /** Every finished exchange goes to the access log and the metrics. */
-  private record(record: AccessRecord): void {
-    this.accessLog.write(record);
-    this.observe.record(record);
-    if (record.pool) this.release.observe(record.pool, record.status, record.durationMs);
-  }
-
   edgeAddresses(): { host: string; port: number; tls: boolean }[] {
     return this.listeners.addresses();
   }
@@ -332,17 +332,13 @@ export class Wharf {
 
   /** The running config becomes `snapshot`: a reload's commit, with the access log it names. */
   private adopt(snapshot: Snapshot): void {
-    if (snapshot.accessLog !== this.snapshotValue.accessLog || snapshot.accessLogFormat !== this.snapshotValue.accessLogFormat) {
-      const old = this.accessLog;
-      this.accessLog = new AccessLog(snapshot.accessLog, snapshot.accessLogFormat, this.options.stdout);
-      void old.close();
-    }
+    this.access.adopt(snapshot);
     this.snapshotValue = snapshot;
   }
 
   /** SIGUSR1: reopen log files (logrotate). */
   reopenLogs(): void {
-    this.accessLog.reopen();
+    this.access.reopen();
   }
 
   /** Stop accepting, drain in-flight requests (bounded by timeouts.shutdown), stop apps. */
@@ -366,7 +362,7 @@ export class Wharf {
     await this.registry.close();
     this.observe.stop();
     await this.control.close();
-    await this.accessLog.close();
+    await this.access.close();
     await this.dispatchers.closeAll();
   }
 
@@ -377,16 +373,5 @@ export class Wharf {
       this.prober.watch(pool, snapshot.upstreams.has(pool.name) ? config?.health : undefined);
     }
     this.prober.retain([...this.pools.all()].map((p) => p.name));
-  }
-
-  /** A request the HTTP parser refused (nginx logs these too): access log, metrics and wharf's log. */
-  private clientError(status: number, code: string, clientIp: string): void {
-    this.logger.info({ status, code, client: clientIp }, 'malformed request rejected');
-    const record: AccessRecord = {
-      startedAt: Date.now(), durationMs: 0, clientIp: clientIp.startsWith('::ffff:') ? clientIp.slice(7) : clientIp,
-      method: '-', url: '-', httpVersion: '1.1', host: '', status, bytesIn: 0, bytesOut: 0, referer: '', userAgent: '',
-      route: '', pool: '', tries: [], reason: `bad_request: ${code}`, upstreamMs: 0, upgraded: false,
-    };
-    this.record(record);
   }
 }
