@@ -367,11 +367,6 @@ export class Wharf {
   }
 
   private watchHealth(snapshot: Snapshot): void {
-    for (const pool of this.pools.all()) {
-      const config = snapshot.upstreams.get(pool.name) ?? snapshot.apps.get(pool.name);
-      // App instances get readiness/liveness from the supervisor; active checks are for listed servers.
-      this.prober.watch(pool, snapshot.upstreams.has(pool.name) ? config?.health : undefined);
-    }
-    this.prober.retain([...this.pools.all()].map((p) => p.name));
+    this.prober.watchAll(this.pools.all(), snapshot.upstreams);
   }
 }

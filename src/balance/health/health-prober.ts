@@ -3,7 +3,7 @@
 // once. `fails` consecutive failures take a peer out (UpstreamPool.markHealth -> no traffic),
 // `passes` consecutive passes bring it back; every change is logged and published as a
 // 'health' event. Members are re-read every round, since app pools change them at any time.
-import type { HealthConfig } from '../../config/model.js';
+import type { HealthConfig, UpstreamConfig } from '../../config/model.js';
 import type { EventBus } from '../../observe/events.js';
 import type { Logger } from '../../observe/logger.js';
 import { parseAddress } from '../../net/address.js';
@@ -124,6 +124,19 @@ export class HealthProber {
     const watch = new PoolWatch(pool, health, this.deps);
     this.watches.set(pool.name, watch);
     watch.start();
+  }
+
+  /**
+   * Checks exactly the pools in `pools` whose upstream asks for it. App pools are never probed:
+   * their instances' readiness and liveness come from the supervisor.
+   */
+  watchAll(pools: Iterable<UpstreamPool>, upstreams: ReadonlyMap<string, UpstreamConfig>): void {
+    const names: string[] = [];
+    for (const pool of pools) {
+      this.watch(pool, upstreams.get(pool.name)?.health);
+      names.push(pool.name);
+    }
+    this.retain(names);
   }
 
   /** Stops checking a pool; its peers count as healthy again (nothing judges them any more). */
