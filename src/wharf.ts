@@ -36,7 +36,7 @@ import { nodeIdentity } from './registry/node-identity.js';
 import { servicesStatus } from './registry/registry-status.js';
 import { RegistryMemberSource } from './registry/registry-member-source.js';
 import { registerServiceMetrics } from './observe/metrics/services.js';
-import { json } from './control/control-server.js';
+import { servicesRoute } from './control/services-route.js';
 import { LimitStore, type LimitLease } from './guard/limit-store.js';
 import { waitToOpenListeners } from './supervise/first-ready.js';
 import type { ClusterNode, ClusterStatus } from './cluster/cluster-node.js';
@@ -158,11 +158,7 @@ export class Wharf {
     this.control.mount(observeRoutes(this.observe, new DashboardAssets()));
     this.control.mount(releaseRoutes({ releases: this.releases, rollout: (app) => this.rollout(app), baseDir: () => this.snapshotValue.baseDir }));
     this.control.mount(this.registry.api);
-    this.control.mount((req, res, url) => {
-      if (req.method !== 'GET' || url.pathname !== '/api/services') return false;
-      json(res, 200, { services: servicesStatus(this.registry.registry.services()) });
-      return true;
-    });
+    this.control.mount(servicesRoute(() => this.registry.registry.services()));
     registerServiceMetrics(this.observe.registry, this.registry.registry);
     this.control.mount(clusterRoutes(() => this.cluster));
     if (cluster) registerClusterMetrics(this.observe.registry, () => cluster.status());
