@@ -18,8 +18,8 @@ import { ListenerSet } from './edge/listener-set.js';
 import { EventBus } from './observe/events.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { Supervisor } from './supervise/supervisor.js';
-import { ControlServer, type ControlSettings, type NodeView } from './control/control-server.js';
-import { ensureControlToken } from './control/auth/control-token.js';
+import { ControlServer, type NodeView } from './control/control-server.js';
+import { ControlTokenKeeper } from './control/auth/control-token-keeper.js';
 import { buildStatus, type WharfStatus } from './control/status.js';
 import { Observability } from './observe/observability.js';
 import { DashboardAssets } from './control/dashboard/assets.js';
@@ -75,7 +75,7 @@ export class Wharf {
   private snapshotValue: Snapshot;
   private readonly reloads: ReloadTransaction;
   private readonly limits = new LimitStore();
-  private controlTokenValue = '';
+  private readonly tokens: ControlTokenKeeper;
   private readonly retryLog: RetryLog;
   private shuttingDown = false;
   private stopped: Promise<void> | undefined;
@@ -89,6 +89,7 @@ export class Wharf {
   ) {
     this.snapshotValue = snapshot;
     this.logger = options.logger ?? createLogger(snapshot.logLevel);
+    this.tokens = new ControlTokenKeeper(this.logger);
     this.retryLog = loggedRetries(this.logger);
     this.access = new AccessSink(snapshot, {
       logger: this.logger,
@@ -167,7 +168,7 @@ export class Wharf {
       edge: this.edge, control: this.control, observe: this.observe, events: this.events, logger: this.logger,
       withReleases: (next) => this.withReleases(next),
       runtime: (next, pools, leased) => this.buildRuntime(next, pools, leased),
-      controlSettings: (next) => this.controlSettings(next),
+      controlSettings: (next) => this.tokens.settle(next.control, next.stateDir),
       adopt: (next) => this.adopt(next),
       watchHealth: (next) => this.watchHealth(next),
       applyApps: () => this.applyApps(),
@@ -230,7 +231,7 @@ export class Wharf {
   async run(): Promise<void> {
     const snapshot = this.snapshotValue;
     try {
-      await this.control.start(await this.controlSettings(snapshot));
+      await this.control.start(await this.tokens.settle(snapshot.control, snapshot.stateDir));
       for (const warning of snapshot.warnings) this.logger.warn(warning);
       await this.registry.apply(snapshot.registry);
       await this.cluster?.attach({
@@ -279,14 +280,7 @@ export class Wharf {
 
   /** The token the control API requires: the config's, else the one kept in state_dir/control.token. */
   get controlToken(): string {
-    return this.controlTokenValue;
-  }
-
-  private async controlSettings(snapshot: Snapshot): Promise<ControlSettings> {
-    const { token, file } = await ensureControlToken(snapshot.control.token, snapshot.stateDir);
-    if (file && token !== this.controlTokenValue) this.logger.info({ file }, 'control token kept in the state dir (owner-only); the wharf CLI reads it from there');
-    this.controlTokenValue = token;
-    return { ...snapshot.control, token };
+    return this.tokens.token;
   }
 
   get snapshot(): Snapshot {
