@@ -239,13 +239,7 @@ export class Wharf {
         reload: () => this.reload(),
         applyApps: () => this.applyApps(),
         snapshot: () => this.snapshotValue,
-        releasesChanged: (app) => {
-          if (!this.snapshotValue.apps.has(app)) return;
-          this.releases
-            .load([app])
-            .then(() => this.applyApps())
-            .catch((error: Error) => this.logger.error({ app, err: error.message }, 'cluster: following a release change failed'));
-        },
+        releasesChanged: (app) => this.release.follow(app),
         stateChanged: (state) => this.events.emit('cluster', { node: snapshot.cluster!.node, state }),
       });
       this.watchHealth(snapshot);

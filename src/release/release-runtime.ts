@@ -56,6 +56,16 @@ export class ReleaseRuntime {
     this.canary.observe(pool, status, durationMs);
   }
 
+  /** Another node (or this one) changed `app`'s releases: load them and run what they say now. */
+  follow(app: string): void {
+    // An app the running config lacks has nothing here to run.
+    if (!this.deps.apps().has(app)) return;
+    this.manager
+      .load([app])
+      .then(() => this.deps.apply())
+      .catch((error: Error) => this.deps.logger.error({ app, err: error.message }, 'cluster: following a release change failed'));
+  }
+
   rollout(app: string, view: (release: Release) => Record<string, unknown>): RolloutStatus {
     const config = this.deps.apps().get(app);
     const shown = this.manager.inProgress(app) ?? this.manager.releases(app).at(-1);
