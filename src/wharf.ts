@@ -4,8 +4,7 @@ import type { Writable } from 'node:stream';
 import { ConfigLoader } from './config/load.js';
 import { fileSource, type SnapshotSource } from './config/snapshot-source.js';
 import type { Snapshot } from './config/model.js';
-import type { PoolLookup } from './balance/pool-directory.js';
-import { PoolDirectory } from './balance/pool-directory.js';
+import { PoolDirectory, type PoolLookup } from './balance/pool-directory.js';
 import { HealthProber } from './balance/health/health-prober.js';
 import { DispatcherTable } from './edge/dispatchers.js';
 import { AccessSink } from './edge/access-sink.js';
@@ -334,10 +333,7 @@ export class Wharf {
   private async stopEverything(): Promise<void> {
     this.shuttingDown = true;
     this.edge.draining = true;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.snapshotValue.timeouts.shutdownMs)));
-    await this.listeners.close(deadline);
-    clearTimeout(timer);
+    await this.listeners.closeWithin(this.snapshotValue.timeouts.shutdownMs);
     this.prober.stopAll();
     this.releases.close();
     // Leaving first: every other node drops this node's instances now, not after the lease TTL.

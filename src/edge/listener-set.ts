@@ -67,4 +67,12 @@ export class ListenerSet {
     await Promise.all([...this.listeners.values()].map((l) => l.close(deadline)));
     this.listeners.clear();
   }
+
+  /** close() with a deadline `graceMs` from now (timeouts.shutdown); its timer never outlives the close. */
+  async closeWithin(graceMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await this.close(deadline);
+    clearTimeout(timer);
+  }
 }
