@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addr, ctx, nameOf, poolOf, sequence } from './pool-fixture.js';
+import { addr, clockedPool, ctx, nameOf, poolOf, sequence, TestClock } from './pool-fixture.js';
 
 describe('least_conn', () => {
   test('sends each request to the peer with the fewest in-flight requests', () => {
@@ -65,5 +65,29 @@ describe('least_conn', () => {
     const a = pool.select(ctx(), new Set())!;
     assert.equal(nameOf(a), 'a');
     assert.equal(nameOf(pool.select(ctx(), new Set([a]))), 'b');
+  });
+
+  test('a clear winner leaves a failed peer\'s lowered effective weight alone, as nginx does; the next tie shows it', () => {
+    // nginx's least_conn takes a lone least-loaded peer directly; only a tie goes through the
+    // weighted round robin, which is also what raises a lowered effective weight by one.
+    const pool = clockedPool(
+      { balance: 'least_conn', servers: [{ address: addr('a'), weight: 3, max_fails: 3 }, { address: addr('b'), weight: 3 }] },
+      new TestClock(),
+    );
+    const a = pool.select(ctx(), new Set())!; // a tie, a first: current weights a -3, b 3
+    const b = pool.select(ctx(), new Set())!; // b, the clear winner (a has one in flight)
+    assert.deepEqual([a, b].map(nameOf), ['a', 'b']);
+    pool.release(a, { ok: false }); // a's effective weight 3 - 3/3 = 2; one failure of three, still up
+    // b is busy: a wins outright twice, which touches no round-robin state.
+    for (let i = 0; i < 2; i++) {
+      const peer = pool.select(ctx(), new Set())!;
+      assert.equal(nameOf(peer), 'a');
+      pool.release(peer, { ok: true });
+    }
+    pool.release(b, { ok: true });
+    // Now a tie: a adds its lowered weight 2 (-3 + 2 = -1), b adds 3 (3 + 3 = 6) and wins, then
+    // b again (a 2, b 4). Had the clear-winner picks raised a back to 3, a would tie b (0, 6),
+    // then win (3, 3, the first on a tie): b a.
+    assert.equal(sequence(pool, 2), 'bb');
   });
 });
