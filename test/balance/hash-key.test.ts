@@ -28,7 +28,22 @@ describe('hash_key values', () => {
     assert.equal(valueOf('arg:page', { url: '/', headers: {} }, ''), undefined);
   });
 
-  test('an unknown key kind is rejected with a code', () => {
-    assert.throws(() => hashKeyReader('body:x'), { code: 'WHARF_HASH_KEY' });
+  test('a value is read exactly: the whole path without a query, empty values missing, cookie values trimmed', () => {
+    assert.equal(valueOf('path', { url: '/books/42', headers: {} }, ''), '/books/42');
+    assert.equal(valueOf('header:x-empty', { url: '/', headers: { 'x-empty': '' } }, ''), undefined, 'an empty header is no key');
+    assert.equal(valueOf('cookie:session', { url: '/', headers: { cookie: 'session=s-123 ; theme=dark' } }, ''), 's-123');
+  });
+
+  test('parts without "=" name nothing: a cookie or argument is only matched by its own name', () => {
+    // "sessions" and "pages" have no "=": skipped whole, not cut short to a name that matches.
+    assert.equal(valueOf('cookie:session', { url: '/', headers: { cookie: 'sessions; session=s-1' } }, ''), 's-1');
+    assert.equal(valueOf('arg:page', { url: '/list?pages&page=3', headers: {} }, ''), '3');
+    assert.equal(valueOf('arg:page', { url: '/list?page&lang=en', headers: {} }, ''), undefined, 'an argument without a value is no key');
+    assert.equal(valueOf('arg:page', { url: '/list&page=3', headers: {} }, ''), undefined, 'no "?": no arguments at all');
+  });
+
+  test('an unknown key kind is rejected with a code, naming the key', () => {
+    assert.throws(() => hashKeyReader('body:x'), { code: 'WHARF_HASH_KEY', message: 'unknown hash_key "body:x"' });
+    for (const key of ['headers', 'cookies', 'args']) assert.throws(() => hashKeyReader(key), { code: 'WHARF_HASH_KEY' }, key);
   });
 });

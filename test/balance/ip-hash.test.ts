@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ipHashKey } from '../../src/balance/ip-hash.js';
-import { addr, ctx, nameOf, poolOf } from './pool-fixture.js';
+import { addr, ctx, nameOf, poolOf, sequence, snapshotWith } from './pool-fixture.js';
 
 const servers = [addr('a'), addr('b'), addr('c')];
 const pick = (pool: ReturnType<typeof poolOf>['pool'], ip: string) => {
@@ -42,6 +42,29 @@ describe('ip_hash (nginx-compatible)', () => {
     assert.equal(pick(pool, '2001:db8::1'), pick(pool, '2001:db8::1'));
   });
 
+  test('an embedded IPv4 tail fills the last four bytes; a zone is not hashed; a non-IP client hashes as 0.0.0', () => {
+    assert.deepEqual(ipHashKey('64:ff9b::1.2.3.4'), [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
+    assert.deepEqual(ipHashKey('fe80::1.2.3.4%eth0'), ipHashKey('fe80::1.2.3.4'));
+    assert.deepEqual(ipHashKey('fe80::1%eth0'), [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    // nginx hashes a unix-socket client as the address 0.0.0.
+    assert.deepEqual(ipHashKey('unix:'), [0, 0, 0]);
+    assert.deepEqual(ipHashKey(''), [0, 0, 0]);
+  });
+
+  test('two servers already hash: a client keeps its server instead of alternating', () => {
+    // 127.0.0.x hashes to 4040 (see above); 4040 % 2 = 0 -> the first server every time.
+    const { pool } = poolOf({ balance: 'ip_hash', servers: [addr('a'), addr('b')] });
+    assert.deepEqual([1, 2, 3, 4].map(() => pick(pool, '127.0.0.1')), ['a', 'a', 'a', 'a']);
+  });
+
+  test('21 hashes before round robin, as nginx (tries > 20): the 21st may still find a live server', () => {
+    // Ten servers, a and e up. 1.10.211.x hashes to d b b b f b g h f i h c b c i h g i i j, all
+    // down, then e on the 21st hash; round robin would have picked a.
+    const letters = 'abcdefghij'.split('');
+    const { pool } = poolOf({ balance: 'ip_hash', servers: letters.map((n) => ({ address: addr(n), down: n !== 'a' && n !== 'e' })) });
+    assert.equal(pick(pool, '1.10.211.1'), 'e');
+  });
+
   test('a down server passes only its own clients on; everyone else stays put', () => {
     const { pool } = poolOf({ balance: 'ip_hash', servers });
     const { pool: withDown } = poolOf({ balance: 'ip_hash', servers: [addr('a'), { address: addr('b'), down: true }, addr('c')] });
@@ -63,5 +86,15 @@ describe('ip_hash (nginx-compatible)', () => {
     assert.equal(pool.select(ctx('10.0.0.1'), new Set([first, second, third])), undefined);
     const { pool: allDown } = poolOf({ balance: 'ip_hash', servers: servers.map((address) => ({ address, down: true })) });
     assert.equal(allDown.select(ctx('10.0.0.1'), new Set()), undefined);
+  });
+  test('a lone primary goes by round robin, as in nginx, which also raises its effective weight after a failure', () => {
+    // a has a backup, so its failures count: one of two lowers its effective weight 2 -> 1.
+    const servers = [{ address: addr('a'), weight: 2, max_fails: 2 }, { address: addr('z'), backup: true }];
+    const { pool, directory } = poolOf({ balance: 'ip_hash', servers });
+    pool.release(pool.select(ctx('10.0.0.1'), new Set())!, { ok: false });
+    assert.equal(pick(pool, '10.0.0.1'), 'a'); // round robin's step: back to 2
+    // The peer keeps its state across a reload; round robin with c (weight 2) shows a at 2, not 1.
+    directory.reconcile(snapshotWith({ balance: 'round_robin', servers: [servers[0], { address: addr('c'), weight: 2 }] }));
+    assert.equal(sequence(pool, 4), 'acac');
   });
 });
