@@ -140,6 +140,32 @@ describe('peer', () => {
     assert.equal(peer.recoveredAt, 0);
   });
 
+  test('a pick exactly fail_timeout after the last failure is still inside the window (nginx: later than, not at)', () => {
+    const peer = peerWith({ maxFails: 2, failTimeoutMs: 1000 });
+    peer.recordFailure(T0);
+    peer.notePicked(T0 + 1000);
+    assert.equal(peer.checkedAt, T0, 'no new window yet');
+    peer.recordSuccess(T0 + 1000);
+    assert.equal(peer.fails, 1, 'so a success does not clear the failure');
+  });
+
+  test('max_fails 0: a success after failures starts no slow_start ramp (the peer was never benched)', () => {
+    const peer = peerWith({ maxFails: 0, failTimeoutMs: 1000, slowStartMs: 500 });
+    peer.recordFailure(T0);
+    peer.notePicked(T0 + 2000);
+    peer.recordSuccess(T0 + 2000);
+    assert.equal(peer.fails, 0);
+    assert.equal(peer.recoveredAt, 0);
+    assert.equal(peer.weightAt(T0 + 2000), 1, 'full weight at once');
+  });
+
+  test('isUsable without the lone-server flag: a benched peer is not usable', () => {
+    const peer = peerWith({ maxFails: 1 });
+    peer.recordFailure(T0);
+    assert.equal(peer.isUsable(T0), false);
+    assert.equal(peer.isUsable(T0, true), true);
+  });
+
   test('origin is the http URL of the address', () => {
     assert.equal(peerWith().origin, 'http://127.0.0.1:9001');
   });
