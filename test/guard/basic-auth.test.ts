@@ -61,11 +61,47 @@ describe('Basic auth guard', () => {
     assert.ok(verdicts.every((v) => v === undefined));
   });
 
-  test('a cached credential expires after its TTL', async () => {
+  test('a cached credential expires after its TTL; the check after that caches it again', async () => {
     const guard = new BasicAuthGuard({ htpasswd: file, realm: 'r', cacheTtlMs: 30 });
     assert.equal(await admit(guard, basic('alice', 'pa:ss wörd')), undefined);
     await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.ok(admit(guard, basic('alice', 'pa:ss wörd')) instanceof Promise);
+    const again = admit(guard, basic('alice', 'pa:ss wörd'));
+    assert.ok(again instanceof Promise);
+    assert.equal(await again, undefined);
+    assert.equal(admit(guard, basic('alice', 'pa:ss wörd')), undefined, 'answered from the cache again');
+  });
+
+  test('the cache keeps up to cacheSize credentials (1024 by default), forgetting the oldest first', async () => {
+    const alice = basic('alice', 'pa:ss wörd');
+    const small = new BasicAuthGuard({ htpasswd: file, realm: 'r', cacheSize: 1 });
+    assert.equal(await admit(small, alice), undefined);
+    assert.equal(admit(small, alice), undefined, 'cached');
+    assert.equal(await admit(small, basic('carol', 'correct horse')), undefined); // takes the only slot
+    assert.ok(admit(small, alice) instanceof Promise, 'alice was forgotten: bcrypt again');
+    const roomy = new BasicAuthGuard({ htpasswd: file, realm: 'r' });
+    assert.equal(await admit(roomy, alice), undefined);
+    assert.equal(await admit(roomy, basic('carol', 'correct horse')), undefined);
+    assert.equal(admit(roomy, alice), undefined, 'both fit by default');
+  });
+
+  test('extra spaces after the scheme are the same credentials', async () => {
+    const guard = new BasicAuthGuard({ htpasswd: file, realm: 'r' });
+    const token = Buffer.from('alice:pa:ss wörd').toString('base64');
+    assert.equal(await admit(guard, `Basic ${token}`), undefined);
+    assert.equal(admit(guard, `Basic   ${token}`), undefined, 'answered from the cache');
+  });
+
+  test('concurrent checks of the same wrong credentials all get 401', async () => {
+    const guard = new BasicAuthGuard({ htpasswd: file, realm: 'r' });
+    const verdicts = await Promise.all(Array.from({ length: 5 }, () => admit(guard, basic('alice', 'wrong'))));
+    assert.deepEqual(verdicts.map((v) => v?.status), [401, 401, 401, 401, 401]);
+  });
+
+  test('a bcrypt entry bcrypt cannot use (cost 03) is a 401, not an error', async () => {
+    const badFile = join(dir, 'bad-cost');
+    writeFileSync(badFile, `zed:$2y$03$${'a'.repeat(53)}\n`);
+    const guard = new BasicAuthGuard({ htpasswd: badFile, realm: 'r' });
+    assert.equal((await admit(guard, basic('zed', 'x')))?.status, 401);
   });
 
   test('the file is read again when guards are rebuilt (config reload)', async () => {

@@ -97,7 +97,27 @@ describe('htpasswd files', () => {
     assert.throws(() => parseHtpasswd('sha256:$5$salt$abc\n', 'f'), { code: 'WHARF_HTPASSWD_FORMAT' });
   });
 
-  test('a missing file is refused with WHARF_HTPASSWD_UNREADABLE', () => {
-    assert.throws(() => loadHtpasswd(join(dir, 'missing')), { code: 'WHARF_HTPASSWD_UNREADABLE' });
+  test('a missing file is refused with WHARF_HTPASSWD_UNREADABLE, naming the file', () => {
+    assert.throws(() => loadHtpasswd(join(dir, 'missing')), { code: 'WHARF_HTPASSWD_UNREADABLE', message: /^cannot read htpasswd file .*missing: / });
+  });
+
+  test('a hash with anything before or after it is refused, not loaded to never match', () => {
+    const sha = '{SHA}L55TUjtiq8FBorTWAZ0jy6g129A=';
+    const apr1 = '$apr1$Q9r/x.Aa$.OQwM4emdsIJ.vqM4szXZ/';
+    const bcrypt = '$2y$04$lnjBSccCK3bLtS0.ZYbqHetzDwn86oP7b9C49L0iJ.1J9/z1Hq/vu';
+    for (const hash of [sha, apr1, bcrypt]) {
+      for (const bad of [`x${hash}`, `${hash}x`]) assert.throws(() => parseHtpasswd(`u:${bad}\n`, 'f'), { code: 'WHARF_HTPASSWD_FORMAT' }, bad);
+    }
+  });
+
+  test('an entry without a user name is refused', () => {
+    assert.throws(() => parseHtpasswd(':{SHA}L55TUjtiq8FBorTWAZ0jy6g129A=\n', 'f'), { code: 'WHARF_HTPASSWD_FORMAT' });
+  });
+
+  test('indented comments, spaces around the hash and a comment field after it are accepted', async () => {
+    const users = parseHtpasswd(['  # an indented comment', 'grace:{SHA}L55TUjtiq8FBorTWAZ0jy6g129A=  ', 'carol:$apr1$Q9r/x.Aa$.OQwM4emdsIJ.vqM4szXZ/:Carol C.'].join('\n'), 'f');
+    assert.deepEqual([...users.keys()], ['grace', 'carol']);
+    assert.equal(await verify(users, 'grace', 'correct horse'), true);
+    assert.equal(await verify(users, 'carol', 'correct horse'), true);
   });
 });
