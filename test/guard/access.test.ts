@@ -72,16 +72,35 @@ describe('access rules', () => {
   });
 
   test('a client address that does not parse only matches `all`', () => {
-    for (const bad of ['', 'garbage', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1::2::3', ':::', '12345::', '1:2:3:4:5:6:7:8:9', 'unix:']) {
+    const malformed = ['1..2.3', '.1.2.3', '1.2.3.', '1.2.3.a', '1::g', '1::G', '1::@', '1::x', ':12:3:4:5:6:7:8', '1:2:::3', '1::2:', '1:2:3:4::5:6:7:8'];
+    for (const bad of ['', 'garbage', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1::2::3', ':::', '12345::', '1:2:3:4:5:6:7:8:9', 'unix:', ...malformed]) {
       assert.deepEqual(verdicts(['allow 0.0.0.0/0', 'allow ::/0', 'deny all'], [bad]), ['deny'], bad);
       assert.deepEqual(verdicts(['deny 0.0.0.0/0', 'deny ::/0'], [bad]), ['allow'], bad);
     }
   });
 
   test('invalid rules are refused with a stable code', () => {
-    for (const rule of ['permit 1.2.3.4', 'allow', 'allow 1.2.3.4/33', 'deny 2001:db8::/129', 'allow 10.0.0.0/x', 'deny nothere', 'allow 1.2.3.4 5.6.7.8']) {
+    for (const rule of ['permit 1.2.3.4', 'allow', 'allow 1.2.3.4/33', 'deny 2001:db8::/129', 'allow 10.0.0.0/x', 'deny nothere', 'allow 1.2.3.4 5.6.7.8',
+      'xdeny 1.2.3.4', 'allow 10.0.0.1/x8', 'allow 10.0.0.1/8x', 'deny ::ffff:10.0.0.0/90']) {
       assert.throws(() => new AccessGuard([rule]), (error: unknown) => error instanceof GuardConfigError && error.code === 'WHARF_ACCESS_RULE_INVALID', rule);
     }
+  });
+
+  test('a refused rule is quoted in the message, with what is wrong', () => {
+    assert.throws(() => new AccessGuard(['permit 1.2.3.4']), { message: 'access rule "permit 1.2.3.4" is not "allow|deny ADDRESS|CIDR|all"' });
+    assert.throws(() => new AccessGuard(['deny nothere']), { message: 'access rule "deny nothere": invalid address or CIDR "nothere"' });
+  });
+
+  test('spaces around and between the words of a rule are allowed', () => {
+    assert.deepEqual(verdicts(['  deny   10.0.0.1  ', 'allow all'], ['10.0.0.1', '10.0.0.2']), ['deny', 'allow']);
+  });
+
+  test('only ::ffff:0:0/96 is IPv4-mapped; a mapped rule may cover all of IPv4 (/96)', () => {
+    // Other addresses ending in ffff:a.b.c.d are IPv6 and do not meet IPv4 rules.
+    assert.deepEqual(verdicts(['deny 10.0.0.0/8'], ['1::ffff:a01:101', '0:0:1:0:0:ffff:a01:101']), ['allow', 'allow']);
+    assert.deepEqual(verdicts(['deny ::ffff:0.0.0.0/96'], ['10.1.2.3', '192.0.2.1', '::1']), ['deny', 'deny', 'allow']);
+    // A full eight-group address may end in a dotted IPv4 tail.
+    assert.deepEqual(verdicts(['allow 10.0.0.0/8', 'deny all'], ['0:0:0:0:0:ffff:10.9.9.9']), ['allow']);
   });
 
   test('agrees with node:net BlockList on random networks and addresses of the same family', () => {
