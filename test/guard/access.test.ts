@@ -54,6 +54,9 @@ describe('access rules', () => {
     assert.deepEqual(verdicts(['deny 2001:db8:1:2:3:4:5:6/127'], ['2001:db8:1:2:3:4:5:7', '2001:db8:1:2:3:4:5:8']), ['deny', 'allow']);
     assert.deepEqual(verdicts(['deny 2001:db8::/128'], ['2001:db8::', '2001:db8::1']), ['deny', 'allow']);
     assert.deepEqual(verdicts(['deny ::/0'], ['2001:db8::1', '::']), ['deny', 'deny']);
+    assert.deepEqual(verdicts(rules, ['2001:DB8::A', '2001:DB8::F']), ['allow', 'allow'], 'upper-case A and F are hex digits too');
+    // Bits 64-95 count as much as the others: ::1:0:0 is outside 2001:db8::/96.
+    assert.deepEqual(verdicts(['deny 2001:db8::/96'], ['2001:db8::1:0:0', '2001:db8::ffff']), ['allow', 'deny']);
   });
 
   test('families do not cross: IPv6 rules ignore IPv4 clients and IPv4 rules ignore IPv6 clients', () => {
@@ -72,7 +75,8 @@ describe('access rules', () => {
   });
 
   test('a client address that does not parse only matches `all`', () => {
-    const malformed = ['1..2.3', '.1.2.3', '1.2.3.', '1.2.3.a', '1::g', '1::G', '1::@', '1::x', ':12:3:4:5:6:7:8', '1:2:::3', '1::2:', '1:2:3:4::5:6:7:8'];
+    const malformed = ['1..2.3', '.1.2.3', '1.2.3.', '1.2.3.a', '1.2.3.4a', '1.2.3.4-', '0001.2.3.4', '1::g', '1::G', '1::@', '1::x', ':12:3:4:5:6:7:8',
+      '1:2:::3', '1::2:', '::1::2', '1:2:3', '1:2:3:4::5:6:7:8'];
     for (const bad of ['', 'garbage', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1::2::3', ':::', '12345::', '1:2:3:4:5:6:7:8:9', 'unix:', ...malformed]) {
       assert.deepEqual(verdicts(['allow 0.0.0.0/0', 'allow ::/0', 'deny all'], [bad]), ['deny'], bad);
       assert.deepEqual(verdicts(['deny 0.0.0.0/0', 'deny ::/0'], [bad]), ['allow'], bad);
