@@ -91,6 +91,21 @@ describe('Basic auth guard', () => {
     assert.equal(admit(guard, `Basic   ${token}`), undefined, 'answered from the cache');
   });
 
+  test('the guard is named auth; another scheme carrying Basic credentials is refused', async () => {
+    const guard = new BasicAuthGuard({ htpasswd: file, realm: 'r' });
+    assert.equal(guard.name, 'auth');
+    const token = Buffer.from('grace:correct horse').toString('base64');
+    assert.equal((await admit(guard, `Bearer ${token}`))?.status, 401);
+  });
+
+  test('credentials without a colon are refused, even when they would read as user + password', async () => {
+    const users = join(dir, 'ab');
+    writeFileSync(users, 'ab:{SHA}qZk+NkcGgWq6PiVxeFDCbJzQ2J0=\n'); // password 'abc'
+    const guard = new BasicAuthGuard({ htpasswd: users, realm: 'r' });
+    assert.equal(await admit(guard, basic('ab', 'abc')), undefined);
+    assert.equal((await admit(guard, `Basic ${Buffer.from('abc').toString('base64')}`))?.status, 401);
+  });
+
   test('concurrent checks of the same wrong credentials all get 401', async () => {
     const guard = new BasicAuthGuard({ htpasswd: file, realm: 'r' });
     const verdicts = await Promise.all(Array.from({ length: 5 }, () => admit(guard, basic('alice', 'wrong'))));

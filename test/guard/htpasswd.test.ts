@@ -115,7 +115,7 @@ describe('htpasswd files', () => {
   });
 
   test('indented comments, spaces around the hash and a comment field after it are accepted', async () => {
-    const users = parseHtpasswd(['  # an indented comment', 'grace:{SHA}L55TUjtiq8FBorTWAZ0jy6g129A=  ', 'carol:$apr1$Q9r/x.Aa$.OQwM4emdsIJ.vqM4szXZ/:Carol C.'].join('\n'), 'f');
+    const users = parseHtpasswd(['  # an indented comment', '   ', 'grace:{SHA}L55TUjtiq8FBorTWAZ0jy6g129A=  ', 'carol:$apr1$Q9r/x.Aa$.OQwM4emdsIJ.vqM4szXZ/:Carol C.'].join('\n'), 'f');
     assert.deepEqual([...users.keys()], ['grace', 'carol']);
     assert.equal(await verify(users, 'grace', 'correct horse'), true);
     assert.equal(await verify(users, 'carol', 'correct horse'), true);
