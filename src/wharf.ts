@@ -53,6 +53,11 @@ export interface WharfOptions {
   readonly stdout?: Writable;
   /** Told every body chunk the edge forwards; `wharf up` passes its process's heap trim. */
   readonly meter?: StreamMeter;
+  /**
+   * Handles accepting on each listening socket (src/net/accept-handles.ts). One by default: each
+   * extra handle costs a short-lived child process at listen time; `wharf up` passes more.
+   */
+  readonly acceptHandles?: number;
 }
 
 export class Wharf {
@@ -142,7 +147,7 @@ export class Wharf {
       record: this.access.record,
       rejected: (route, rejection) => this.events.emit('reject', { route, reason: rejection.reason, status: rejection.status }),
     });
-    this.listeners = new ListenerSet(this.edge, this.logger, (status, code, remoteAddress) => this.access.clientError(status, code, remoteAddress));
+    this.listeners = new ListenerSet(this.edge, this.logger, (status, code, remoteAddress) => this.access.clientError(status, code, remoteAddress), options.acceptHandles);
     this.control = new ControlServer(this, this.logger, (entry) => this.events.emit('audit', entry));
     this.observe = new Observability({
       events: this.events,

@@ -16,6 +16,8 @@ export class ListenerSet {
     private readonly edge: EdgeHandler,
     private readonly logger: Logger,
     private readonly clientError: ClientErrorSink,
+    /** Handles per listening socket (net/accept-handles.ts); 1 in-process, more under `wharf up`. */
+    private readonly acceptHandles = 1,
   ) {}
 
   addresses(): { host: string; port: number; tls: boolean }[] {
@@ -40,7 +42,7 @@ export class ListenerSet {
     try {
       for (const [key, config] of wanted) {
         if (this.listeners.has(key)) continue;
-        const listener = new Listener(config, this.edge, settings, this.logger, this.clientError);
+        const listener = new Listener(config, this.edge, settings, this.logger, this.clientError, this.acceptHandles);
         await listener.start();
         started.push(listener);
       }

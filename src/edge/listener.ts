@@ -17,6 +17,7 @@ import { Http1Server } from './http1/server.js';
 import type { Http1Request } from './http1/request.js';
 import { http1Mode } from './http1/mode.js';
 import { createNodeHttp1Server } from './http1/node-server.js';
+import { AcceptHandles } from '../net/accept-handles.js';
 
 export interface ListenerSettings {
   readonly clientHeaderMs: number;
@@ -49,6 +50,7 @@ export class Listener {
   private readonly sessions = new Set<Http2Session>();
   private readonly upgraded = new Set<Duplex>();
   private connections = 0;
+  private accepting: AcceptHandles | undefined;
 
   constructor(
     readonly config: ListenConfig,
@@ -56,6 +58,8 @@ export class Listener {
     settings: ListenerSettings,
     private readonly logger: Logger,
     private readonly onClientError: (status: number, code: string, remoteAddress: string) => void,
+    /** Handles polling the listening socket, each accepting one connection per event-loop turn. */
+    private readonly acceptHandles = 1,
   ) {
     this.key = listenerKey(config);
     const proto = config.tls ? 'https' : 'http';
@@ -164,8 +168,8 @@ export class Listener {
     return this.config.host;
   }
 
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => reject(Object.assign(new Error(`cannot listen on ${formatAddress(this.config)}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED' }));
       const server = this.nodeServer;
       server.once('error', onError);
@@ -175,6 +179,19 @@ export class Listener {
         resolve();
       });
     });
+    if (this.acceptHandles <= 1) return;
+    try {
+      this.accepting = await AcceptHandles.add(this.nodeServer, this.acceptHandles - 1);
+    } catch (error) {
+      // Serving is unaffected; only a burst of new connections waits longer to be accepted.
+      const { message, code } = error as Error & { code?: string };
+      this.logger.warn({ listen: this.key, err: message, code }, 'accepting through one handle');
+    }
+  }
+
+  /** Handles accepting connections for this listener (see net/accept-handles.ts). */
+  get acceptingHandles(): number {
+    return this.accepting?.count ?? 1;
   }
 
   /** Config reload: new certificate files take effect for new handshakes. */
@@ -188,7 +205,7 @@ export class Listener {
    */
   async close(deadline: Promise<void>): Promise<void> {
     this.closing = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = Promise.all([new Promise<void>((resolve) => this.server.close(() => resolve())), this.accepting?.close()]);
     this.closeIdle();
     for (const session of this.sessions) session.close();
     await Promise.race([this.edge.idle(), deadline]);

@@ -33,6 +33,8 @@ export interface StartOptions {
   readonly logLevel?: string;
   /** wharf's own log (logLevel is then not used). */
   readonly logger?: Logger;
+  /** Handles accepting on each listening socket (WharfOptions.acceptHandles). */
+  readonly acceptHandles?: number;
 }
 
 export async function startWharf(yaml: string, options: StartOptions = {}): Promise<RunningWharf> {
@@ -55,6 +57,7 @@ export async function startWharf(yaml: string, options: StartOptions = {}): Prom
     env: { ...process.env, ...options.env },
     logger: options.logger ?? createLogger(options.logLevel ?? process.env.WHARF_TEST_LOG ?? 'silent'),
     stdout,
+    acceptHandles: options.acceptHandles,
   });
   const urls = wharf.edgeAddresses().map((a) => `${a.tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
   const control = wharf.controlAddress();
