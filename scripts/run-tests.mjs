@@ -10,8 +10,10 @@
 // sees, run a second time with WHARF_HTTP1=node. The rest of the suite goes through the same
 // listener too, but tests the edge's logic above it, which is the same code on both.
 // A WHARF_HTTP1 set by the caller is used for a single pass instead.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -29,6 +31,16 @@ const NODE_HTTP1 = [
 
 // No "longest files first": Node 20's runner sorts the files it is given (checked on 20.20), so
 // the order cannot be set from here; with three slots busy to the end it would gain little anyway.
+
+// Each file is a Node process that loads tsx and then the project through it: about 2 CPU-s
+// before its first test, most of the suite's time on two cores. So files that run in-process
+// and end in a few seconds share a process, GROUP_SIZE at a time, in sorted order; node:test runs
+// their tests one file after another there. Files that start many processes, run for long, or
+// steer process-wide state (the CLI, cluster, release and control tests, end-to-end and hostile
+// load, and http1-mode, which tests the once-per-process choice of the HTTP/1.1 layer) keep a
+// process of their own, as does every file when filters are given.
+const ALONE = /e2e|^test\/(cli|cluster|release|control)\/|\/hostile\/|rolling-reload|nginx-differential|http1-mode/;
+const GROUP_SIZE = 5;
 
 function collect(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -82,7 +94,24 @@ const sideLane = (async () => {
   return { checked, nodeHttp1 };
 })();
 
-const { code } = await runTests(files, process.env);
+/** The files as the runner gets them: in-process files joined GROUP_SIZE to a generated entry. */
+function grouped(list) {
+  if (filters.length > 0) return list;
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-test-groups-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const alone = list.filter((f) => ALONE.test(slash(f)));
+  const shared = list.filter((f) => !ALONE.test(slash(f)));
+  const entries = [];
+  for (let i = 0; i < shared.length; i += GROUP_SIZE) {
+    const members = shared.slice(i, i + GROUP_SIZE);
+    const entry = join(dir, `group-${String(i / GROUP_SIZE + 1).padStart(2, '0')}.test.mjs`);
+    writeFileSync(entry, members.map((f) => `import ${JSON.stringify(pathToFileURL(resolve(f)).href)};\n`).join(''));
+    entries.push(entry);
+  }
+  return [...alone, ...entries];
+}
+
+const { code } = await runTests(grouped(files), process.env);
 const { checked, nodeHttp1 } = await sideLane;
 if (nodeHttp1) {
   process.stdout.write(`\n# plain HTTP/1.1 listener on node:http (WHARF_HTTP1=node): ${again.length} file(s) again\n`);

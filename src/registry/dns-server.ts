@@ -13,6 +13,8 @@ const UDP_DEFAULT_SIZE = 512;
 const UDP_MAX_SIZE = 4096;
 const TCP_IDLE_MS = 10_000;
 const TCP_MAX_CONNECTIONS = 512;
+/** Tries at a pair of ports when any port will do (see start). */
+const PORT_ZERO_ATTEMPTS = 5;
 const FORMERR = 1;
 
 export class DnsServer {
@@ -26,6 +28,20 @@ export class DnsServer {
   ) {}
 
   async start(host: string, port: number): Promise<void> {
+    // Asked for any port, UDP picks one and TCP must then get the same number, which another
+    // process may hold over TCP: pick again a few times before giving up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.bind(host, port);
+        return;
+      } catch (error) {
+        const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+        if (port !== 0 || cause?.code !== 'EADDRINUSE' || attempt >= PORT_ZERO_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async bind(host: string, port: number): Promise<void> {
     const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
     udp.on('message', (message, peer) => {
       const reply = this.reply(message, 'udp');
@@ -135,5 +151,5 @@ function fitUdp(response: Packet, limit: number): Buffer {
 }
 
 function listenFailed(host: string, port: number, error: Error): Error {
-  return Object.assign(new Error(`cannot listen for DNS on ${host}:${port}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED' });
+  return Object.assign(new Error(`cannot listen for DNS on ${host}:${port}: ${error.message}`), { code: 'WHARF_LISTEN_FAILED', cause: error });
 }
