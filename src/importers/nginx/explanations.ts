@@ -6,7 +6,7 @@ const WHY: Record<string, string> = {
   worker_processes: 'wharf is one Node process; scale apps with instances',
   worker_connections: 'wharf has no fixed connection table',
   worker_rlimit_nofile: 'set the open-file limit in the service manager (LimitNOFILE)',
-  events: 'wharf has no event-loop tuning',
+  events: 'wharf has no event-loop tuning; under `wharf up` each listening socket accepts several connections per turn, as multi_accept does',
   pid: 'wharf writes its pid file under state_dir',
   error_log: 'wharf logs its own errors through log_level',
   log_format: 'wharf writes combined or json access logs (access_log_format)',
