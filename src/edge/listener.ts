@@ -181,17 +181,15 @@ export class Listener {
     });
     if (this.acceptHandles <= 1) return;
     try {
-      this.accepting = await AcceptHandles.add(this.nodeServer, this.acceptHandles - 1);
+      const accepting = await AcceptHandles.add(this.nodeServer, this.acceptHandles - 1);
+      // Closed while the copies were being made: they must not keep the port listening.
+      if (this.closing) await accepting.close();
+      else this.accepting = accepting;
     } catch (error) {
       // Serving is unaffected; only a burst of new connections waits longer to be accepted.
       const { message, code } = error as Error & { code?: string };
       this.logger.warn({ listen: this.key, err: message, code }, 'accepting through one handle');
     }
-  }
-
-  /** Handles accepting connections for this listener (see net/accept-handles.ts). */
-  get acceptingHandles(): number {
-    return this.accepting?.count ?? 1;
   }
 
   /** Config reload: new certificate files take effect for new handshakes. */
