@@ -6,7 +6,8 @@
 // local registry, so they see the union without knowing. A node whose lease ends takes its
 // keys along; the deletes reach every mirror and every pool drops its instances.
 import type { Etcd3 } from 'etcd3';
-import type { HealthStatus, Registry, ServiceEntry } from '../registry/registry.js';
+import type { HealthStatus, Registry } from '../registry/registry.js';
+import type { ServiceEntry } from '../registry/types.js';
 import type { Logger } from '../observe/logger.js';
 import { KEYS } from './cluster-keys.js';
 import { PrefixMirror } from './prefix-mirror.js';

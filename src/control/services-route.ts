@@ -1,5 +1,5 @@
 // GET /api/services (`wharf services`): the registry's services in the status model.
-import type { ServiceEntry } from '../registry/registry.js';
+import type { ServiceEntry } from '../registry/types.js';
 import { servicesStatus } from '../registry/registry-status.js';
 import { json, type ControlRoute } from './control-server.js';
 

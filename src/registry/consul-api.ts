@@ -2,7 +2,8 @@
 // address and served by its own listener (registry.consul_api). Paths, fields, statuses and
 // plain-text errors follow Consul's HTTP API docs; what wharf does not do is refused plainly.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Registry, ServiceEntry } from './registry.js';
+import type { Registry } from './registry.js';
+import type { ServiceEntry } from './types.js';
 import { RegistryError } from './errors.js';
 import { parseCheckUpdate, parseRegistration, truncateOutput } from './consul-registration.js';
 import {

@@ -1,7 +1,6 @@
 // Registry entries in the JSON shapes of Consul's HTTP API (agent, catalog, health), plus a
 // definition back in register form (what the state file keeps). wharf is one agent node.
-import type { ServiceEntry } from './registry.js';
-import type { CheckDefinition, CheckView, ServiceDefinition } from './types.js';
+import type { CheckDefinition, CheckView, ServiceDefinition, ServiceEntry } from './types.js';
 import { formatGoDuration } from './consul-json.js';
 
 export interface NodeIdentity {

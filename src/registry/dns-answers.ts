@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Answer, Packet, Question } from 'dns-packet';
-import type { ServiceEntry } from './registry.js';
+import type { ServiceEntry } from './types.js';
 import type { NodeIdentity } from './consul-views.js';
 
 export interface DnsSource {

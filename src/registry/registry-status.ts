@@ -1,7 +1,6 @@
 // The registry in the status model (`GET /api/status` -> services, `GET /api/services`,
 // `wharf status`, the dashboard): each service with its instances and their checks.
-import type { ServiceEntry } from './registry.js';
-import type { HealthStatus } from './types.js';
+import type { HealthStatus, ServiceEntry } from './types.js';
 
 export interface ServiceInstanceStatus {
   readonly id: string;

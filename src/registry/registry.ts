@@ -3,25 +3,10 @@
 // the status) and from the Consul-compatible API (checks run by a scheduler). Readers get
 // frozen views, rebuilt only for what changed, so a read of a hot service allocates nothing.
 import { RegistryError } from './errors.js';
-import type { CheckDefinition, CheckView, HealthStatus, ServiceDefinition } from './types.js';
+import { checksAfterPut, viewOf, type PutOptions, type Slot } from './registry-slot.js';
+import type { CheckDefinition, HealthStatus, ServiceDefinition, ServiceEntry } from './types.js';
 
 export type { HealthStatus } from './types.js';
-
-export interface ServiceEntry {
-  readonly id: string;
-  readonly name: string;
-  /** IP or host; an empty address in a registration is filled with the registry's own address. */
-  readonly address: string;
-  readonly port: number;
-  readonly tags: readonly string[];
-  readonly meta: Readonly<Record<string, string>>;
-  /** Critical if any check is critical, else warning if any is, else passing (no checks: passing). */
-  readonly status: HealthStatus;
-  readonly origin: 'api' | 'supervisor';
-  readonly checks: readonly CheckView[];
-  readonly createIndex: number;
-  readonly modifyIndex: number;
-}
 
 export interface ManagedEntry {
   readonly id: string;
@@ -60,23 +45,6 @@ export interface RegistryOptions {
   readonly onStatusChange?: (change: StatusChange) => void;
   /** Index to start from (restored state): indexes keep increasing across restarts. */
   readonly startIndex?: number;
-}
-
-interface MutableCheck {
-  readonly definition: CheckDefinition;
-  status: HealthStatus;
-  output: string;
-  readonly createIndex: number;
-  modifyIndex: number;
-}
-
-interface Slot {
-  readonly definition: ServiceDefinition;
-  readonly origin: 'api' | 'supervisor';
-  readonly checks: Map<string, MutableCheck>;
-  readonly createIndex: number;
-  modifyIndex: number;
-  view: ServiceEntry | undefined;
 }
 
 export const DEFAULT_MAX_SERVICES = 50_000;
@@ -141,12 +109,12 @@ export class Registry {
 
   entry(id: string): ServiceEntry | undefined {
     const slot = this.slots.get(id);
-    return slot && this.viewOf(slot);
+    return slot && viewOf(slot);
   }
 
   /** Every entry, ordered by id. */
   entries(): ServiceEntry[] {
-    return [...this.slots.keys()].sort().map((id) => this.viewOf(this.slots.get(id)!));
+    return [...this.slots.keys()].sort().map((id) => viewOf(this.slots.get(id)!));
   }
 
   /** The service id a check belongs to. */
@@ -189,7 +157,7 @@ export class Registry {
   deregister(id: string): boolean {
     const slot = this.slots.get(id);
     if (!slot) return false;
-    const from = this.viewOf(slot).status;
+    const from = viewOf(slot).status;
     this.slots.delete(id);
     if (slot.origin === 'api') this.definitionsValue += 1;
     for (const checkId of slot.checks.keys()) {
@@ -216,7 +184,7 @@ export class Registry {
     if (!slot || !check) return false;
     if (options.touch) this.options.scheduler?.touched(checkId);
     if (check.status === status && check.output === output) return true;
-    const from = this.viewOf(slot).status;
+    const from = viewOf(slot).status;
     check.status = status;
     check.output = output;
     this.bump([slot.definition.name]);
@@ -224,18 +192,14 @@ export class Registry {
     slot.modifyIndex = this.indexValue;
     slot.view = undefined;
     this.listing.delete(slot.definition.name);
-    const to = this.viewOf(slot).status;
+    const to = viewOf(slot).status;
     if (from !== to) this.options.onStatusChange?.({ service: slot.definition.name, id: slot.definition.id, from, to, origin: slot.origin });
     this.notify();
     if (slot.origin === 'api') this.options.scheduler?.statusChanged(checkId, status);
     return true;
   }
 
-  private put(
-    definition: ServiceDefinition,
-    origin: 'api' | 'supervisor',
-    how: { replaceExistingChecks: boolean; initial?: Map<string, { status: HealthStatus; output: string }> },
-  ): void {
+  private put(definition: ServiceDefinition, origin: 'api' | 'supervisor', how: PutOptions): void {
     const previous = this.slots.get(definition.id);
     if (!previous && this.slots.size >= this.maxServices) {
       throw new RegistryError('WHARF_REGISTRY_FULL', `the registry holds its maximum of ${this.maxServices} services`);
@@ -249,27 +213,11 @@ export class Registry {
         throw new RegistryError('WHARF_REGISTRY_CONFLICT', `check id ${JSON.stringify(check.id)} belongs to service ${JSON.stringify(owner)}`);
       }
     }
-    const from = previous ? this.viewOf(previous).status : 'absent';
+    const from = previous ? viewOf(previous).status : 'absent';
     const filled = definition.address === '' ? { ...definition, address: this.selfAddress } : definition;
     const touchedNames = [filled.name];
-    const checks = new Map<string, MutableCheck>();
     const nextIndex = this.indexValue + 1;
-    // Consul keeps a re-registered service's checks (by id) unless told to replace them.
-    if (previous && !how.replaceExistingChecks) {
-      for (const [id, check] of previous.checks) if (!filled.checks.some((c) => c.id === id)) checks.set(id, check);
-    }
-    for (const check of filled.checks) {
-      const kept = previous?.checks.get(check.id);
-      const initial = how.initial?.get(check.id);
-      const sameKind = kept && sameProbe(kept.definition, check);
-      checks.set(check.id, {
-        definition: check,
-        status: initial?.status ?? (sameKind ? kept.status : check.initialStatus),
-        output: initial?.output ?? (sameKind ? kept.output : ''),
-        createIndex: kept?.createIndex ?? nextIndex,
-        modifyIndex: nextIndex,
-      });
-    }
+    const checks = checksAfterPut(previous, filled, how, nextIndex);
     if (previous) {
       for (const id of previous.checks.keys()) {
         if (!checks.has(id)) this.checkOwners.delete(id);
@@ -293,7 +241,7 @@ export class Registry {
     ids.add(filled.id);
     for (const id of checks.keys()) this.checkOwners.set(id, filled.id);
     this.bump(touchedNames);
-    const to = this.viewOf(slot).status;
+    const to = viewOf(slot).status;
     if (from !== to) this.options.onStatusChange?.({ service: filled.name, id: filled.id, from, to, origin });
     this.notify();
     if (origin === 'api') for (const check of checks.values()) this.options.scheduler?.start(filled.id, check.definition, check.status);
@@ -316,37 +264,8 @@ export class Registry {
     let list = this.listing.get(name);
     if (list) return list;
     const ids = this.byName.get(name);
-    list = ids ? Object.freeze([...ids].sort().map((id) => this.viewOf(this.slots.get(id)!))) : [];
+    list = ids ? Object.freeze([...ids].sort().map((id) => viewOf(this.slots.get(id)!))) : [];
     this.listing.set(name, list);
     return list;
   }
-
-  private viewOf(slot: Slot): ServiceEntry {
-    if (slot.view) return slot.view;
-    const d = slot.definition;
-    const checks = [...slot.checks.values()].map((c): CheckView => Object.freeze({
-      definition: c.definition, serviceId: d.id, serviceName: d.name, status: c.status, output: c.output,
-      createIndex: c.createIndex, modifyIndex: c.modifyIndex,
-    }));
-    slot.view = Object.freeze({
-      id: d.id, name: d.name, address: d.address, port: d.port, tags: d.tags, meta: d.meta,
-      status: aggregate(checks), origin: slot.origin, checks: Object.freeze(checks),
-      createIndex: slot.createIndex, modifyIndex: slot.modifyIndex,
-    });
-    return slot.view;
-  }
-}
-
-export function aggregate(checks: readonly { status: HealthStatus }[]): HealthStatus {
-  let status: HealthStatus = 'passing';
-  for (const check of checks) {
-    if (check.status === 'critical') return 'critical';
-    if (check.status === 'warning') status = 'warning';
-  }
-  return status;
-}
-
-/** A re-registered check keeps its state only while it still checks the same thing the same way. */
-function sameProbe(a: CheckDefinition, b: CheckDefinition): boolean {
-  return a.kind === b.kind && JSON.stringify(a.http) === JSON.stringify(b.http) && JSON.stringify(a.tcp) === JSON.stringify(b.tcp);
 }

@@ -1,5 +1,6 @@
 // The registry's own model of services and checks: what a registration holds after the
-// Consul JSON (or the supervisor) has been read and checked. Durations are milliseconds.
+// Consul JSON (or the supervisor) has been read and checked, and the entries readers get.
+// Durations are milliseconds.
 
 export type HealthStatus = 'passing' | 'warning' | 'critical';
 /** `managed`: the owner (the supervisor) sets the status; nothing probes it. */
@@ -55,6 +56,22 @@ export interface CheckView {
   readonly serviceName: string;
   readonly status: HealthStatus;
   readonly output: string;
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+
+export interface ServiceEntry {
+  readonly id: string;
+  readonly name: string;
+  /** IP or host; an empty address in a registration is filled with the registry's own address. */
+  readonly address: string;
+  readonly port: number;
+  readonly tags: readonly string[];
+  readonly meta: Readonly<Record<string, string>>;
+  /** Critical if any check is critical, else warning if any is, else passing (no checks: passing). */
+  readonly status: HealthStatus;
+  readonly origin: 'api' | 'supervisor';
+  readonly checks: readonly CheckView[];
   readonly createIndex: number;
   readonly modifyIndex: number;
 }
