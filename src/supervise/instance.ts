@@ -4,44 +4,20 @@
 // when its process ends without being asked to.
 import { expandArgv } from './expand-argv.js';
 import type { AppConfig } from '../config/model.js';
-import { Backoff } from './backoff.js';
-import { watchLiveness, watchReadiness } from './checks.js';
 import { formatAddress } from '../net/address.js';
-import { CrashLoopGuard } from './crash-loop.js';
+import type { InstanceHooks, InstanceOptions } from './instance-hooks.js';
 import { assertTransition, type InstanceState } from './instance-state.js';
 import { readRssBytes } from './memory.js';
 import type { PortAllocator } from './ports.js';
 import { cpuSecondsOf, readProcStat } from './proc-stat.js';
 import { killGroupNow, terminateGroup } from './process-group.js';
+import { RestartPolicy } from './restart-policy.js';
 import { startChildRun, type ChildRun, type OutputStream } from './child-run.js';
+import { StartWatch } from './start-watch.js';
+import { StderrTail } from './stderr-tail.js';
 import type { ExitRecord, InstanceStatus } from './status.js';
 
 export type { OutputStream } from './child-run.js';
-
-/** How many stderr lines of a run are kept to explain its end, and how long each may be. */
-const STDERR_TAIL_LINES = 10;
-const STDERR_LINE_MAX = 500;
-
-export interface InstanceHooks {
-  /** After every state change: pool membership, events and logs follow from it. */
-  changed(instance: Instance, from: InstanceState, to: InstanceState): void;
-  /** A process started or ended (the pid file follows). */
-  processChanged(instance: Instance): void;
-  /** Resolves once the instance's in-flight requests are done (bounded by stop_timeout). */
-  drain(instance: Instance): Promise<void>;
-  output(instance: Instance, stream: OutputStream | 'wharf', line: string): void;
-}
-
-export interface InstanceOptions {
-  readonly app: string;
-  readonly index: number;
-  readonly config: AppConfig;
-  readonly ports: PortAllocator;
-  readonly hooks: InstanceHooks;
-  /** False for a reload candidate: a failed candidate aborts the reload instead of retrying. */
-  readonly autoRestart: boolean;
-  readonly restarts?: number;
-}
 
 export class Instance {
   readonly app: string;
@@ -64,23 +40,18 @@ export class Instance {
 
   private readonly ports: PortAllocator;
   private readonly hooks: InstanceHooks;
-  private readonly backoff = new Backoff();
-  private crashLoop: CrashLoopGuard;
+  private readonly restartPolicy: RestartPolicy;
   private exited?: Promise<void>;
   private portAllocated = false;
   private generation = 0;
   private closed = false;
   private stopRequested = false;
-  /** Set when wharf itself ends the run (liveness); the instance restarts whatever the policy. */
-  private restartReason?: string;
-  private failedStartReason?: string;
-  private cancelChecks: (() => void)[] = [];
-  private startTimer?: NodeJS.Timeout;
+  private readonly watch: StartWatch;
   private backoffTimer?: NodeJS.Timeout;
   private spawning?: Promise<void>;
   private settleWaiters: ((ready: boolean) => void)[] = [];
   /** The current run's last stderr lines; kept after it ends, so a crash explains itself. */
-  private stderrTail: string[] = [];
+  private readonly stderrTail = new StderrTail();
 
   constructor(options: InstanceOptions) {
     this.app = options.app;
@@ -90,7 +61,16 @@ export class Instance {
     this.hooks = options.hooks;
     this.autoRestart = options.autoRestart;
     this.restarts = options.restarts ?? 0;
-    this.crashLoop = new CrashLoopGuard(this.config.maxRestarts, this.config.restartWindowMs);
+    this.restartPolicy = new RestartPolicy(this.config);
+    this.watch = new StartWatch(this, this.ports.host, {
+      generation: () => this.generation,
+      ready: () => {
+        this.transition('ready');
+        this.settle(true);
+      },
+      stop: (reason) => void this.terminate(reason),
+      note: (line) => this.hooks.output(this, 'wharf', line),
+    });
   }
 
   get address(): string | undefined {
@@ -99,9 +79,7 @@ export class Instance {
 
   /** Settings that do not need a new process (stop_timeout, restart policy...) apply at once. */
   setConfig(config: AppConfig): void {
-    if (config.maxRestarts !== this.config.maxRestarts || config.restartWindowMs !== this.config.restartWindowMs) {
-      this.crashLoop = new CrashLoopGuard(config.maxRestarts, config.restartWindowMs);
-    }
+    this.restartPolicy.setConfig(config);
     this.config = config;
   }
 
@@ -116,10 +94,7 @@ export class Instance {
     if (this.state === 'starting') return this.nextSettle();
     if (this.state === 'stopping') await this.exited;
     this.stopRequested = false;
-    if (this.state === 'fatal') {
-      this.crashLoop.clear();
-      this.backoff.reset();
-    }
+    if (this.state === 'fatal') this.restartPolicy.clear();
     clearTimeout(this.backoffTimer);
     const settled = this.nextSettle();
     void this.spawn();
@@ -176,7 +151,7 @@ export class Instance {
       ...(this.lastExit && { lastExit: this.lastExit }),
       ...(this.reason !== undefined && { reason: this.reason }),
       ...(this.state === 'starting' && this.waitingFor !== undefined && { waiting_for: this.waitingFor }),
-      ...(this.crashed() && this.stderrTail.length > 0 && { last_stderr: [...this.stderrTail] }),
+      ...(this.crashed() && this.stderrTail.length > 0 && { last_stderr: this.stderrTail.snapshot() }),
     };
   }
 
@@ -233,10 +208,9 @@ export class Instance {
 
   private launch(generation: number, config: AppConfig, port: number): void {
     this.port = port;
-    this.stderrTail = [];
+    this.stderrTail.clear();
     this.waitingFor = config.waitReady ? "process.send('ready') from the app" : `a first readiness check on port ${port}`;
-    this.failedStartReason = undefined;
-    this.restartReason = undefined;
+    this.watch.clearReasons();
     let run: ChildRun;
     const instanceVariables = { HOST: this.ports.host, PORT: String(port), WHARF_INSTANCE: String(this.index), WHARF_APP: this.app };
     try {
@@ -250,10 +224,7 @@ export class Instance {
         {
           exit: (code, signal, detail) => this.onExit(generation, code, signal, detail),
           line: (stream, line) => {
-            if (stream === 'err') {
-              this.stderrTail.push(line.length > STDERR_LINE_MAX ? `${line.slice(0, STDERR_LINE_MAX)}…` : line);
-              if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-            }
+            if (stream === 'err') this.stderrTail.push(line);
             this.hooks.output(this, stream, line);
           },
         },
@@ -271,55 +242,13 @@ export class Instance {
     this.hooks.processChanged(this);
     if (this.pid === null) return;
 
-    this.startTimer = setTimeout(() => {
-      if (generation !== this.generation || this.state !== 'starting') return;
-      if (config.onStartTimeout === 'ready') {
-        // PM2's listen_timeout: an app that never says 'ready' is online once the wait is over.
-        this.hooks.output(this, 'wharf', `not ready within ${config.startTimeoutMs}ms; taken as ready (on_start_timeout: ready)`);
-        this.becomeReady(generation);
-        return;
-      }
-      this.failedStartReason = `not ready within ${config.startTimeoutMs}ms${this.waitingFor ? ` (waiting for ${this.waitingFor})` : ''}`;
-      void this.terminate(this.failedStartReason);
-    }, config.startTimeoutMs);
-    const onReady = () => this.becomeReady(generation);
-    if (config.waitReady) run.child.on('message', (message) => message === 'ready' && onReady());
-    else {
-      const onFailed = (detail: string) => {
-        if (generation === this.generation) this.waitingFor = `readiness check on port ${port}: ${detail}`;
-      };
-      this.cancelChecks.push(watchReadiness({ host: this.ports.host, port }, config.health, onReady, onFailed));
-    }
-  }
-
-  private becomeReady(generation: number): void {
-    if (generation !== this.generation || this.state !== 'starting') return;
-    this.stopChecks();
-    this.waitingFor = undefined;
-    this.transition('ready');
-    this.settle(true);
-    const { liveness } = this.config;
-    if (liveness && this.port !== null) {
-      this.cancelChecks.push(
-        watchLiveness({ host: this.ports.host, port: this.port }, liveness, (detail) => {
-          if (generation !== this.generation || this.state !== 'ready') return;
-          this.restartReason = detail;
-          void this.terminate(detail);
-        }),
-      );
-    }
-  }
-
-  private stopChecks(): void {
-    clearTimeout(this.startTimer);
-    for (const cancel of this.cancelChecks) cancel();
-    this.cancelChecks = [];
+    this.watch.start(generation, run.child, config, port);
   }
 
   /** The graceful stop path of a running process; its exit is handled by onExit. */
   private async terminate(reason: string): Promise<void> {
     if (this.state !== 'starting' && this.state !== 'ready') return;
-    this.stopChecks();
+    this.watch.stop();
     const { stopSignal, stopTimeoutMs } = this.config;
     // Leaving "ready" takes the instance out of the pool (the group listens to transitions).
     this.transition('stopping', reason);
@@ -332,7 +261,7 @@ export class Instance {
   private onExit(generation: number, code: number | null, signal: NodeJS.Signals | null, detail?: string): void {
     if (generation !== this.generation) return;
     const now = Date.now();
-    this.stopChecks();
+    this.watch.stop();
     const uptimeMs = this.startedAt === null ? 0 : now - this.startedAt;
     // Nothing a crashed instance started may outlive it. (A stop's own deadline covers the
     // group while stopping, giving grandchildren the same grace as the leader.)
@@ -340,7 +269,7 @@ export class Instance {
     if (this.portAllocated && this.port !== null) this.ports.release(this.port);
     this.lastExit = { code, signal, at: now };
     const exitText = detail ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
-    const reason = this.failedStartReason ?? this.restartReason ?? (this.stopRequested ? 'stopped' : exitText);
+    const reason = this.watch.failedStartReason ?? this.watch.restartReason ?? (this.stopRequested ? 'stopped' : exitText);
     this.transition('exited', reason === exitText ? reason : `${reason} (${exitText})`);
     this.pid = null;
     this.procStartTime = null;
@@ -349,17 +278,15 @@ export class Instance {
     this.hooks.processChanged(this);
 
     if (this.stopRequested || this.closed || !this.autoRestart) return this.settle(false);
-    const failed = this.failedStartReason !== undefined || code !== 0 || signal !== null;
-    const policy = this.config.restart;
-    const restart = this.restartReason !== undefined || policy === 'always' || (policy === 'on-failure' && failed);
-    if (!restart) return this.settle(false);
-    if (this.failedStartReason === undefined && uptimeMs >= this.config.minUptimeMs) this.backoff.reset();
-    if (this.crashLoop.record(now)) {
-      const stderr = this.stderrTail.length ? `; last stderr: ${this.stderrTail[this.stderrTail.length - 1]}` : '';
-      this.transition('fatal', `crash loop: ${this.crashLoop.describe()}; last: ${reason}${stderr}`);
+    const failedStart = this.watch.failedStartReason !== undefined;
+    const next = this.restartPolicy.afterExit({ code, signal, failedStart, forced: this.watch.restartReason !== undefined, uptimeMs, at: now });
+    if (next === undefined) return this.settle(false);
+    if ('crashLoop' in next) {
+      const stderr = this.stderrTail.length ? `; last stderr: ${this.stderrTail.last}` : '';
+      this.transition('fatal', `crash loop: ${next.crashLoop}; last: ${reason}${stderr}`);
       return this.settle(false);
     }
-    const delayMs = this.backoff.next();
+    const delayMs = next.restartInMs;
     this.transition('backoff', `restarting in ${delayMs}ms: ${reason}`);
     this.settle(false);
     this.backoffTimer = setTimeout(() => {
