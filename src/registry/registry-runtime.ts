@@ -9,7 +9,7 @@ import { sharedProbes } from './check-probes.js';
 import { RegistryStore } from './registry-store.js';
 import { consulApi, type RegistryRoute } from './consul-api.js';
 import { ConsulListener } from './consul-listener.js';
-import { DnsServer } from './dns-server.js';
+import type { DnsServer } from './dns-server.js';
 import type { NodeIdentity } from './consul-views.js';
 
 export interface RegistryRuntimeOptions {
@@ -81,6 +81,8 @@ export class RegistryRuntime {
       return listener;
     });
     this.dns = await rebind(this.dns, config.dns, async ({ host, port }) => {
+      // Loaded only when a DNS address is configured: most configs have none.
+      const { DnsServer } = await import('./dns-server.js');
       const server = new DnsServer(this.registry, this.options.node);
       await server.start(host, port);
       return server;
