@@ -1,6 +1,7 @@
 // Errors of cluster mode, each with a stable code and the HTTP status the control API answers.
 export type ClusterErrorCode =
   | 'WHARF_ETCD_UNREACHABLE'
+  | 'WHARF_ETCD_AUTH_FAILED'
   | 'WHARF_NODE_NAME_TAKEN'
   | 'WHARF_CLUSTER_DEGRADED'
   | 'WHARF_CLUSTER_UNAVAILABLE'
@@ -8,6 +9,7 @@ export type ClusterErrorCode =
 
 const STATUS: Record<ClusterErrorCode, number> = {
   WHARF_ETCD_UNREACHABLE: 503,
+  WHARF_ETCD_AUTH_FAILED: 503,
   WHARF_NODE_NAME_TAKEN: 409,
   WHARF_CLUSTER_DEGRADED: 503,
   WHARF_CLUSTER_UNAVAILABLE: 409,

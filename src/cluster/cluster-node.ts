@@ -13,7 +13,7 @@ import { formatAddress } from '../net/address.js';
 import { ClusterError, degraded } from './cluster-errors.js';
 import { KEYS } from './cluster-keys.js';
 import { ClusterStateFile } from './cluster-state-file.js';
-import { createEtcdClient, EtcdLink, type LinkState } from './etcd-link.js';
+import { createEtcdClient, EtcdLink, isEtcdAuthError, type LinkState } from './etcd-link.js';
 import { Membership } from './membership.js';
 import { NodeDirectory, type ClusterNodeView } from './node-directory.js';
 import { PlacementRunner } from './placement-runner.js';
@@ -83,7 +83,7 @@ export class ClusterNode {
     control: string,
     private readonly options: ClusterNodeOptions,
   ) {
-    const client = createEtcdClient(settings.etcd);
+    const client = createEtcdClient(settings);
     this.link = new EtcdLink(client);
     const logger = options.logger;
     this.membership = new Membership(client, { name: settings.node, advertise: settings.advertise, control, labels: settings.labels, version: options.version }, settings.ttlMs, logger, () => {
@@ -114,6 +114,10 @@ export class ClusterNode {
     try {
       await cluster.link.reachable(Math.max(STARTUP_WAIT_MS, settings.ttlMs));
     } catch (error) {
+      if (isEtcdAuthError(error)) {
+        cluster.link.close();
+        throw new ClusterError('WHARF_ETCD_AUTH_FAILED', `etcd at ${settings.etcd.join(', ')} refused user ${JSON.stringify(settings.etcdAuth?.username ?? '')}: ${(error as Error).message}`);
+      }
       const saved = cluster.stateFile.restore();
       if (!saved.restored) {
         cluster.link.close();

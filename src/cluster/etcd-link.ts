@@ -2,9 +2,10 @@
 // does not tell is "etcd is away right now", which decides degraded mode. A cheap status call
 // every PROBE_MS says so: one failure marks the link down, one success marks it up again, and
 // listeners hear each change (mirrors re-list, membership re-registers).
-import { Etcd3 } from 'etcd3';
+import { readFileSync } from 'node:fs';
+import { Etcd3, EtcdAuthenticationFailedError, EtcdPermissionDeniedError, isRecoverableError, type IOptions } from 'etcd3';
 import { ConsecutiveBreaker, ExponentialBackoff, handleWhen, circuitBreaker, retry } from 'cockatiel';
-import { isRecoverableError } from 'etcd3';
+import type { ClusterConfig } from '../config/model.js';
 
 export type LinkState = 'connected' | 'degraded';
 
@@ -12,10 +13,30 @@ const PROBE_MS = 500;
 /** Unary calls give up after this: a node must notice etcd's absence well inside a lease TTL. */
 const CALL_DEADLINE_MS = 2_000;
 
-export function createEtcdClient(endpoints: readonly string[]): Etcd3 {
+/** A wrong user, password or permission: waiting for etcd will not mend it. */
+export function isEtcdAuthError(error: unknown): boolean {
+  return error instanceof EtcdAuthenticationFailedError || error instanceof EtcdPermissionDeniedError;
+}
+
+/** The client's TLS and password options, read from the files the config names. */
+function security(cluster: Pick<ClusterConfig, 'etcdTls' | 'etcdAuth'>): Pick<IOptions, 'credentials' | 'auth'> {
+  const { etcdTls: tls, etcdAuth: auth } = cluster;
+  return {
+    // grpc takes a null root certificate as "the system's CAs".
+    credentials: tls && {
+      rootCertificate: (tls.ca ? readFileSync(tls.ca) : null) as Buffer,
+      privateKey: tls.key ? readFileSync(tls.key) : undefined,
+      certChain: tls.cert ? readFileSync(tls.cert) : undefined,
+    },
+    auth: auth && { username: auth.username, password: readFileSync(auth.passwordFile, 'utf8').replace(/\r?\n$/, '') },
+  };
+}
+
+export function createEtcdClient(cluster: Pick<ClusterConfig, 'etcd' | 'etcdTls' | 'etcdAuth'>): Etcd3 {
   const recoverable = handleWhen(isRecoverableError);
   return new Etcd3({
-    hosts: [...endpoints],
+    ...security(cluster),
+    hosts: [...cluster.etcd],
     dialTimeout: CALL_DEADLINE_MS,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
     faultHandling: {
@@ -55,7 +76,7 @@ export class EtcdLink {
         await this.client.maintenance.status();
         return;
       } catch (error) {
-        if (Date.now() >= deadline) throw error;
+        if (Date.now() >= deadline || isEtcdAuthError(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

@@ -200,6 +200,10 @@ export interface ClusterConfig {
   /** Where other nodes reach this node's instances; default 127.0.0.1. */
   readonly advertise: string;
   readonly etcd: readonly string[];
+  /** TLS to etcd (absolute paths); set exactly when the endpoints are https://. */
+  readonly etcdTls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  /** etcd's user and the file holding its password (absolute path). */
+  readonly etcdAuth?: { readonly username: string; readonly passwordFile: string };
   readonly ttlMs: number;
   readonly labels: Readonly<Record<string, string>>;
 }

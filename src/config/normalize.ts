@@ -76,7 +76,19 @@ export function normalize(raw: RawConfig, file: string, hash: string, baseDir: s
       dns: raw.registry?.dns === undefined ? undefined : parseAddress(raw.registry.dns, '127.0.0.1')!,
     },
     ...(raw.cluster
-      ? { cluster: { node: raw.cluster.node ?? hostname(), advertise: raw.cluster.advertise ?? '127.0.0.1', etcd: raw.cluster.etcd, ttlMs: ms(raw.cluster.ttl, '5s'), labels: raw.cluster.labels ?? {} } }
+      ? {
+          cluster: {
+            node: raw.cluster.node ?? hostname(),
+            advertise: raw.cluster.advertise ?? '127.0.0.1',
+            etcd: raw.cluster.etcd,
+            ...(raw.cluster.etcd_tls && {
+              etcdTls: Object.fromEntries(Object.entries(raw.cluster.etcd_tls).map(([name, path]) => [name, resolve(baseDir, path as string)])),
+            }),
+            ...(raw.cluster.etcd_auth && { etcdAuth: { username: raw.cluster.etcd_auth.username, passwordFile: resolve(baseDir, raw.cluster.etcd_auth.password_file) } }),
+            ttlMs: ms(raw.cluster.ttl, '5s'),
+            labels: raw.cluster.labels ?? {},
+          },
+        }
       : {}),
     // An app without a command runs nothing: it is a pool over a registry service, an upstream in all but its key.
     upstreams: new Map([

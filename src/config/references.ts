@@ -118,6 +118,8 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
     if (parsed) listenKeys.add(formatAddress(parsed));
   }));
 
+  if (isRecord(config.cluster)) shapeChecked(() => checkEtcdSecurity(config.cluster!, at, fileMustExist));
+
   const seenRoutes = new Map<string, number>();
   listOf(config.routes).forEach((route, i) => shapeChecked(() => {
     const actions = (['proxy', 'static', 'redirect'] as const).filter((k) => route[k] !== undefined);
@@ -159,6 +161,28 @@ export function checkReferences(config: RawConfig, source: ConfigSource, baseDir
 }
 
 /** Two binds collide on one port when their hosts are equal or either is a wildcard. */
+/** TLS goes with https:// endpoints, a client certificate with its key, and named files exist. */
+function checkEtcdSecurity(
+  cluster: NonNullable<RawConfig['cluster']>,
+  at: (path: (string | number)[], message: string) => void,
+  fileMustExist: (path: (string | number)[], file: string, what: string) => void,
+): void {
+  const tls = cluster.etcd_tls;
+  listOf(cluster.etcd).forEach((endpoint, i) => {
+    const https = endpoint.startsWith('https://');
+    if (https && !tls) at(['cluster', 'etcd', i], `${endpoint} is https://: set cluster.etcd_tls (at least {} for the system's CAs)`);
+    if (!https && tls) at(['cluster', 'etcd', i], `${endpoint} is not https://, but cluster.etcd_tls is set: every endpoint must use TLS`);
+  });
+  if (tls) {
+    if (tls.cert !== undefined && tls.key === undefined) at(['cluster', 'etcd_tls'], 'a client cert needs its key');
+    if (tls.key !== undefined && tls.cert === undefined) at(['cluster', 'etcd_tls'], 'a client key needs its cert');
+    if (tls.ca !== undefined) fileMustExist(['cluster', 'etcd_tls', 'ca'], tls.ca, 'CA certificate file');
+    if (tls.cert !== undefined) fileMustExist(['cluster', 'etcd_tls', 'cert'], tls.cert, 'certificate file');
+    if (tls.key !== undefined) fileMustExist(['cluster', 'etcd_tls', 'key'], tls.key, 'key file');
+  }
+  if (cluster.etcd_auth) fileMustExist(['cluster', 'etcd_auth', 'password_file'], cluster.etcd_auth.password_file, 'password file');
+}
+
 function sameSocket(a: HostPort, b: HostPort): boolean {
   if (a.port === 0 || a.port !== b.port) return false;
   const wildcard = (host: string) => host === '0.0.0.0' || host === '::';

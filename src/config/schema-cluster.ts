@@ -9,6 +9,25 @@ export const ClusterSchema = Type.Object(
     node: Opt(Type.String({ pattern: '^[A-Za-z0-9_.-]+$', description: 'unique node name; default the hostname' })),
     advertise: Opt(Type.String({ minLength: 1, description: "address other nodes reach this node's instances on" })),
     etcd: Type.Array(Type.String({ pattern: '^https?://' }), { minItems: 1, description: 'etcd endpoints' }),
+    etcd_tls: Opt(
+      Type.Object(
+        {
+          ca: Opt(Type.String({ minLength: 1, description: "CA certificate that signed etcd's server certificates; default the system's CAs" })),
+          cert: Opt(Type.String({ minLength: 1, description: 'client certificate, for an etcd run with --client-cert-auth' })),
+          key: Opt(Type.String({ minLength: 1, description: "the client certificate's key" })),
+        },
+        { ...Strict, description: 'TLS to etcd: every etcd endpoint is then https://' },
+      ),
+    ),
+    etcd_auth: Opt(
+      Type.Object(
+        {
+          username: Type.String({ minLength: 1, description: 'etcd user (etcdctl user add)' }),
+          password_file: Type.String({ minLength: 1, description: "file holding the user's password (trailing newline ignored)" }),
+        },
+        { ...Strict, description: "etcd's own authentication (etcdctl auth enable)" },
+      ),
+    ),
     ttl: Opt(Duration),
     labels: Opt(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.String(), { description: 'node labels that placement constraints match (node.labels.KEY)' })),
   },

@@ -48,3 +48,34 @@ test("a node runs the applied config with its own listen, control, state_dir and
   assert.deepEqual(running.shared, { revision: 7, file: 'shared.yaml' });
   assert.notEqual(running.hash, shared.hash, 'a change of either file changes the hash');
 });
+
+test('etcd over TLS with users: paths resolve against the file, the password stays in its file', () => {
+  const cluster = snapshotOf(
+    lines(
+      'cluster:',
+      '  node: a',
+      '  etcd: [https://10.0.0.1:2379, https://10.0.0.2:2379]',
+      '  etcd_tls: { ca: /etc/ssl/certs/ca-certificates.crt }',
+      '  etcd_auth: { username: wharf, password_file: /etc/hostname }',
+    ),
+    {},
+    '/etc/wharf/node.yaml',
+  ).cluster!;
+  assert.deepEqual(cluster.etcdTls, { ca: '/etc/ssl/certs/ca-certificates.crt' });
+  assert.deepEqual(cluster.etcdAuth, { username: 'wharf', passwordFile: '/etc/hostname' });
+  assert.equal(snapshotOf(NODE).cluster!.etcdTls, undefined);
+});
+
+test('etcd TLS refused at its position: https without etcd_tls, etcd_tls with http, a cert without its key, a missing file', () => {
+  const https = onlyProblem(lines('cluster:', '  node: a', '  etcd: [https://10.0.0.1:2379]'));
+  assert.equal(https.line, 3);
+  assert.match(https.message, /https:\/\/10\.0\.0\.1:2379 is https:\/\/: set cluster\.etcd_tls/);
+  const mixed = onlyProblem(lines('cluster:', '  node: a', '  etcd: [https://10.0.0.1:2379, http://10.0.0.2:2379]', '  etcd_tls: {}'));
+  assert.match(mixed.message, /http:\/\/10\.0\.0\.2:2379 is not https:\/\/, but cluster\.etcd_tls is set/);
+  const half = onlyProblem(lines('cluster:', '  node: a', '  etcd: [https://10.0.0.1:2379]', '  etcd_tls: { cert: /etc/hostname }'));
+  assert.equal(half.line, 4);
+  assert.equal(half.message, 'a client cert needs its key');
+  const gone = onlyProblem(lines('cluster:', '  node: a', '  etcd: [http://10.0.0.1:2379]', '  etcd_auth: { username: wharf, password_file: /nowhere/pw }'));
+  assert.equal(gone.line, 4);
+  assert.equal(gone.message, 'password file "/nowhere/pw" does not exist');
+});
