@@ -32,6 +32,16 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
   const readyTotal = async (node: WharfNode) => (await rows(node)).filter((r) => r.state === 'alive').reduce((sum, r) => sum + (r.apps.web ?? 0), 0);
   const poolOf = async (node: WharfNode) => (await node.api<Status>('/api/status')).body.upstreams.find((u) => u.name === 'web')?.servers.map((s) => s.address) ?? [];
   const runsRevision = async (node: WharfNode, revision: number) => (await node.api<Status>('/api/status')).body.cluster.revision === revision;
+  /** waitFor, and on a timeout every node's last log lines: a cluster that did not converge says why. */
+  const converge = async (what: string, check: () => Promise<boolean>, timeoutMs?: number) => {
+    try {
+      await waitFor(what, check, timeoutMs);
+    } catch (error) {
+      const tail = (text: string) => text.split('\n').slice(-40).join('\n');
+      const logs = nodes.map((n) => `--- ${n.spec.name} ---\n${tail(n.child.output.stdout)}\n${tail(n.child.output.stderr)}`).join('\n');
+      throw Object.assign(new Error(`${(error as Error).message}\n${logs}`), { code: (error as { code?: string }).code });
+    }
+  };
   const applyText = async (via: WharfNode, text: string) => via.api<{ revision: number }>('/api/cluster/config', { body: { file: 'shared.yaml', text } });
 
   before(async () => {
@@ -48,7 +58,7 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
 
   test('every node sees the three nodes alive', async () => {
     for (const node of nodes) {
-      await waitFor(`${node.spec.name} sees three nodes`, async () => (await rows(node)).filter((r) => r.state === 'alive').length === 3);
+      await converge(`${node.spec.name} sees three nodes`, async () => (await rows(node)).filter((r) => r.state === 'alive').length === 3);
     }
     const listed = await rows(nodes[0]!);
     assert.deepEqual(listed.map((r) => [r.name, r.address]), [['n2', '127.0.0.2'], ['n3', '127.0.0.3'], ['n4', '127.0.0.4']]);
@@ -77,9 +87,9 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
   });
 
   test('replicas spread one per node, and any node routes to every node', async () => {
-    await waitFor('three ready replicas', async () => (await readyTotal(nodes[0]!)) === 3, 30_000);
+    await converge('three ready replicas', async () => (await readyTotal(nodes[0]!)) === 3, 60_000);
     // Every node's view agrees once the registry entries have reached it: one replica each.
-    for (const node of nodes) await waitFor(`${node.spec.name} sees 1/1/1`, async () => (await rows(node)).map((r) => r.apps.web ?? 0).join() === '1,1,1');
+    for (const node of nodes) await converge(`${node.spec.name} sees 1/1/1`, async () => (await rows(node)).map((r) => r.apps.web ?? 0).join() === '1,1,1');
     const load = keepAliveLoad(`${nodes[0]!.edgeUrl}/`, 2);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const result = await load.stop();
@@ -91,7 +101,7 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
     const registered = await nodes[0]!.api('/v1/agent/service/register', { method: 'PUT', body: { ID: 'ext-1', Name: 'ext', Address: '127.0.0.2', Port: 9999, Tags: ['v1'] } });
     assert.equal(registered.status, 200);
     for (const node of nodes.slice(1)) {
-      await waitFor(`${node.spec.name} finds ext`, async () => (await node.api<unknown[]>('/v1/health/service/ext?passing')).body.length === 1);
+      await converge(`${node.spec.name} finds ext`, async () => (await node.api<unknown[]>('/v1/health/service/ext?passing')).body.length === 1);
       const [entry] = (await node.api<{ Service: { Address: string; Port: number; Tags: string[] } }[]>('/v1/health/service/ext?passing')).body;
       assert.deepEqual([entry!.Service.Address, entry!.Service.Port, entry!.Service.Tags], ['127.0.0.2', 9999, ['v1']]);
     }
@@ -105,10 +115,10 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
     const killedAt = Date.now();
     const survivors = nodes.filter((n) => n !== victim);
     for (const node of survivors) {
-      await waitFor(`${node.spec.name}'s pool drops 127.0.0.4`, async () => !(await poolOf(node)).some((a) => a.startsWith('127.0.0.4:')), 15_000);
+      await converge(`${node.spec.name}'s pool drops 127.0.0.4`, async () => !(await poolOf(node)).some((a) => a.startsWith('127.0.0.4:')), 15_000);
     }
     const goneAfterMs = Date.now() - killedAt;
-    await waitFor('three ready replicas on the two live nodes', async () => (await readyTotal(survivors[0]!)) === 3, 30_000);
+    await converge('three ready replicas on the two live nodes', async () => (await readyTotal(survivors[0]!)) === 3, 60_000);
     const result = await load.stop();
     nodes.splice(nodes.indexOf(victim), 1);
     assert.equal(result.failed, 0, `failed requests: ${result.failures.join('\n')}`);
@@ -123,19 +133,19 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
     const leader = await etcd.leader();
     await etcd.kill(leader);
     let revision = 0;
-    await waitFor('an apply accepted', async () => {
+    await converge('an apply accepted', async () => {
       const answer = await applyText(nodes[0]!, shared(2)).catch(() => undefined);
       if (answer?.status === 200) revision = answer.body.revision;
       return answer?.status === 200;
     }, 20_000);
-    for (const node of nodes) await waitFor(`${node.spec.name} runs revision ${revision}`, () => runsRevision(node, revision), 20_000);
-    await waitFor('two ready replicas', async () => (await readyTotal(nodes[0]!)) === 2, 30_000);
+    for (const node of nodes) await converge(`${node.spec.name} runs revision ${revision}`, () => runsRevision(node, revision), 20_000);
+    await converge('two ready replicas', async () => (await readyTotal(nodes[0]!)) === 2, 60_000);
     await etcd.restart(leader);
   });
 
   test('all of etcd gone: traffic flows, nodes say degraded and refuse apply; etcd back: they catch up', async () => {
     await etcd.killAll();
-    for (const node of nodes) await waitFor(`${node.spec.name} degraded`, async () => (await node.api<Status>('/api/status')).body.cluster.state === 'degraded', 15_000);
+    for (const node of nodes) await converge(`${node.spec.name} degraded`, async () => (await node.api<Status>('/api/status')).body.cluster.state === 'degraded', 15_000);
     const load = keepAliveLoad(`${nodes[1]!.edgeUrl}/`, 2);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const refused = await applyText(nodes[0]!, shared(3));
@@ -144,23 +154,23 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
     const metrics = await fetch(`${nodes[0]!.controlUrl}/metrics`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } }).then((r) => r.text());
     assert.match(metrics, /wharf_cluster_degraded\{node="n2"\} 1/);
     await etcd.restartAll();
-    for (const node of nodes) await waitFor(`${node.spec.name} connected`, async () => (await node.api<Status>('/api/status')).body.cluster.state === 'connected', 30_000);
+    for (const node of nodes) await converge(`${node.spec.name} connected`, async () => (await node.api<Status>('/api/status')).body.cluster.state === 'connected', 60_000);
     const result = await load.stop();
     assert.equal(result.failed, 0, result.failures.join('\n'));
     let revision = 0;
-    await waitFor('an apply accepted again', async () => {
+    await converge('an apply accepted again', async () => {
       const answer = await applyText(nodes[1]!, shared(3)).catch(() => undefined);
       if (answer?.status === 200) revision = answer.body.revision;
       return answer?.status === 200;
     }, 20_000);
-    for (const node of nodes) await waitFor(`${node.spec.name} runs revision ${revision}`, () => runsRevision(node, revision), 20_000);
-    await waitFor('three ready replicas again', async () => (await readyTotal(nodes[0]!)) === 3, 30_000);
+    for (const node of nodes) await converge(`${node.spec.name} runs revision ${revision}`, () => runsRevision(node, revision), 20_000);
+    await converge('three ready replicas again', async () => (await readyTotal(nodes[0]!)) === 3, 60_000);
   });
 
   test('wharf scale sets the cluster-wide count, from any node', async () => {
     const scaled = await nodes[1]!.api('/api/apps/web/scale?instances=4', { method: 'POST' });
     assert.equal(scaled.status, 200);
-    await waitFor('four ready replicas over two nodes', async () => (await readyTotal(nodes[0]!)) === 4, 30_000);
+    await converge('four ready replicas over two nodes', async () => (await readyTotal(nodes[0]!)) === 4, 60_000);
     assert.deepEqual((await rows(nodes[0]!)).filter((r) => r.state === 'alive').map((r) => r.apps.web), [2, 2]);
   });
 
@@ -179,6 +189,6 @@ describe('a cluster of three wharf nodes on etcd', { skip: etcdMissing() }, () =
     const revived = await startWharfNode(dir, { name: 'n4', ip: '127.0.0.4', etcd: nowhere, stateDir: join(dir, 'n4-state') });
     nodes.push(revived);
     assert.equal((await revived.api<Status>('/api/status')).body.cluster.state, 'degraded');
-    await waitFor('the revived node serves its saved apps', async () => (await fetch(`${revived.edgeUrl}/`).then((r) => r.status).catch(() => 0)) === 200, 20_000);
+    await converge('the revived node serves its saved apps', async () => (await fetch(`${revived.edgeUrl}/`).then((r) => r.status).catch(() => 0)) === 200, 20_000);
   });
 });
