@@ -22,6 +22,8 @@ export interface PlacementInputs {
 }
 
 const RECOMPUTE_DELAY_MS = 50;
+/** Before following the election again, or campaigning again, after a failure. */
+const RETRY_MS = 500;
 /** A surge that never becomes ready is finished anyway after this (the old instances then stop). */
 const SURGE_TIMEOUT_MS = 60_000;
 
@@ -61,14 +63,41 @@ export class PlacementRunner {
   async start(): Promise<void> {
     await this.assignment.start();
     await this.scale.start();
-    const observer = await this.client.election(KEYS.election, this.ttlSeconds).observe();
+    await this.observe();
+    this.campaignNow();
+  }
+
+  /**
+   * Follows who leads. An observer that fails (a call past its deadline on a loaded machine, a
+   * watch cut) has stopped for good, and its last answer is stale: it is dropped at once, so
+   * this node computes nothing meanwhile, and a new one follows after RETRY_MS.
+   */
+  private async observe(): Promise<void> {
+    if (this.closed) return;
+    let observer: ElectionObserver;
+    try {
+      observer = await this.client.election(KEYS.election, this.ttlSeconds).observe();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'cluster: cannot follow the placement election; trying again');
+      setTimeout(() => void this.observe(), RETRY_MS).unref();
+      return;
+    }
+    if (this.closed) {
+      await observer.cancel().catch(() => {});
+      return;
+    }
     this.observer = observer;
     observer.on('change', (leader) => {
       if (leader === this.node) this.logger.info({ node: this.node }, 'cluster: this node computes placement (elected)');
       this.recompute();
     });
-    observer.on('error', () => {});
-    this.campaignNow();
+    observer.on('error', (error: Error) => {
+      if (this.observer !== observer) return;
+      this.observer = undefined;
+      this.logger.warn({ err: error.message }, 'cluster: following the placement election failed; following again');
+      setTimeout(() => void this.observe(), RETRY_MS).unref();
+    });
+    this.recompute();
   }
 
   /** The current assignment (the last one written, as mirrored). */
@@ -108,7 +137,7 @@ export class PlacementRunner {
       if (this.campaign !== campaign) return;
       this.campaign = undefined;
       this.logger.warn({ err: error.message }, 'cluster: placement election lost; campaigning again');
-      setTimeout(() => this.campaignNow(), 500).unref();
+      setTimeout(() => this.campaignNow(), RETRY_MS).unref();
     });
   }
 
