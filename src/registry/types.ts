@@ -60,14 +60,8 @@ export interface CheckView {
   readonly modifyIndex: number;
 }
 
-export interface ServiceEntry {
-  readonly id: string;
-  readonly name: string;
-  /** IP or host; an empty address in a registration is filled with the registry's own address. */
-  readonly address: string;
-  readonly port: number;
-  readonly tags: readonly string[];
-  readonly meta: Readonly<Record<string, string>>;
+/** A registered service as the registry holds it; an empty address in its registration was filled with the registry's own. */
+export interface ServiceEntry extends Omit<ServiceDefinition, 'checks'> {
   /** Critical if any check is critical, else warning if any is, else passing (no checks: passing). */
   readonly status: HealthStatus;
   readonly origin: 'api' | 'supervisor';
