@@ -76,23 +76,18 @@ function run(command, commandArgs, env, buffered) {
   });
 }
 
-function runTests(list, env, { slots = concurrency, buffered = false } = {}) {
-  // A buffered run is not a terminal, where Node would pick TAP: ask for what the main pass shows.
-  const reporter = buffered && process.stdout.isTTY ? ['--test-reporter=spec'] : [];
-  return run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${slots}`, `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-force-exit', ...reporter, ...list], env, buffered);
+function runTests(list, env) {
+  return run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-force-exit', ...list], env, false);
 }
 
 // The machine this runs on is CPU-bound during the run (two cores, every file a Node process that
-// loads the project through tsx). The type check uses one core for about 20 s, and the second
-// pass's few files would end the run with slots empty; so both run in a second lane next to the
-// main pass (one process at a time in it), their output shown once the main pass is done.
+// loads the project through tsx). The type check uses one core for about 20 s at the start, while
+// the first files load: it runs beside the main pass, its output shown once that is done. The
+// second pass runs after the main one, not beside it: a fourth process busy all along slowed the
+// cluster end-to-end files enough to matter to them.
 const again = process.env.WHARF_HTTP1 === undefined ? files.filter((f) => NODE_HTTP1.includes(slash(f))) : [];
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const sideLane = (async () => {
-  const checked = typecheck ? await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], process.env, true) : undefined;
-  const nodeHttp1 = again.length > 0 ? await runTests(again, { ...process.env, WHARF_HTTP1: 'node' }, { slots: 1, buffered: true }) : undefined;
-  return { checked, nodeHttp1 };
-})();
+const typeCheck = typecheck ? run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], process.env, true) : undefined;
 
 /** The files as the runner gets them: in-process files joined GROUP_SIZE to a generated entry. */
 function grouped(list) {
@@ -112,11 +107,12 @@ function grouped(list) {
 }
 
 const { code } = await runTests(grouped(files), process.env);
-const { checked, nodeHttp1 } = await sideLane;
-if (nodeHttp1) {
+let nodeHttp1;
+if (again.length > 0) {
   process.stdout.write(`\n# plain HTTP/1.1 listener on node:http (WHARF_HTTP1=node): ${again.length} file(s) again\n`);
-  process.stdout.write(nodeHttp1.output);
+  nodeHttp1 = await runTests(again, { ...process.env, WHARF_HTTP1: 'node' });
 }
+const checked = await typeCheck;
 if (checked) {
   process.stdout.write(`\n# type check (tsc -p tsconfig.json --noEmit): ${checked.code === 0 ? 'ok' : 'FAILED'}\n`);
   process.stdout.write(checked.output);

@@ -24,6 +24,12 @@ export interface PlacementInputs {
 const RECOMPUTE_DELAY_MS = 50;
 /** Before following the election again, or campaigning again, after a failure. */
 const RETRY_MS = 500;
+/**
+ * Every node campaigns, so a healthy cluster always has a leader. An observer that has seen
+ * none for two checks in a row (2-4 s) has missed an event: it is replaced by a fresh one, which
+ * reads the leader afresh. Seen under load: every node waiting for a leader nobody observed.
+ */
+const LEADER_CHECK_MS = 2_000;
 /** A surge that never becomes ready is finished anyway after this (the old instances then stop). */
 const SURGE_TIMEOUT_MS = 60_000;
 
@@ -31,6 +37,8 @@ export class PlacementRunner {
   readonly assignment: PrefixMirror;
   readonly scale: PrefixMirror;
   private campaign: Campaign | undefined;
+  private leaderCheck: NodeJS.Timeout | undefined;
+  private leaderlessChecks = 0;
   /** Who leads, as etcd says now: a campaign that believes it won after etcd came back may be stale. */
   private observer: ElectionObserver | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -65,6 +73,21 @@ export class PlacementRunner {
     await this.scale.start();
     await this.observe();
     this.campaignNow();
+    this.leaderCheck = setInterval(() => this.followAgainIfLeaderless(), LEADER_CHECK_MS).unref();
+  }
+
+  private followAgainIfLeaderless(): void {
+    const observer = this.observer;
+    if (this.closed || !observer || observer.leader() !== undefined) {
+      this.leaderlessChecks = 0;
+      return;
+    }
+    if (++this.leaderlessChecks < 2) return;
+    this.leaderlessChecks = 0;
+    this.observer = undefined;
+    void observer.cancel().catch(() => {});
+    this.logger.warn({ node: this.node }, 'cluster: no placement leader seen for a while; following the election afresh');
+    void this.observe();
   }
 
   /**
@@ -82,7 +105,8 @@ export class PlacementRunner {
       setTimeout(() => void this.observe(), RETRY_MS).unref();
       return;
     }
-    if (this.closed) {
+    // Closed meanwhile, or another retry got there first.
+    if (this.closed || this.observer) {
       await observer.cancel().catch(() => {});
       return;
     }
@@ -132,7 +156,10 @@ export class PlacementRunner {
     if (this.closed) return;
     const campaign = this.client.election(KEYS.election, this.ttlSeconds).campaign(this.node);
     this.campaign = campaign;
-    campaign.on('elected', () => this.recompute());
+    campaign.on('elected', () => {
+      this.logger.info({ node: this.node }, 'cluster: placement campaign won');
+      this.recompute();
+    });
     campaign.on('error', (error: Error) => {
       if (this.campaign !== campaign) return;
       this.campaign = undefined;
@@ -211,6 +238,7 @@ export class PlacementRunner {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.leaderCheck);
     const campaign = this.campaign;
     this.campaign = undefined;
     await campaign?.resign().catch(() => {});
